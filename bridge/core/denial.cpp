@@ -1,0 +1,105 @@
+#include "denial.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace mrb {
+namespace {
+
+bool iequals(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() &&
+           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
+
+bool istarts_with(std::string_view s, std::string_view prefix)
+{
+    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
+}
+
+bool icontains(std::string_view s, std::string_view needle)
+{
+    if (needle.size() > s.size())
+        return false;
+    for (std::size_t i = 0; i + needle.size() <= s.size(); ++i)
+        if (iequals(s.substr(i, needle.size()), needle))
+            return true;
+    return false;
+}
+
+std::string_view trim_leading_space(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
+        s.remove_prefix(1);
+    return s;
+}
+
+// The proxy's reason goes into our JSON body and log: keep it one printable line.
+std::string sanitise_line(std::string_view s)
+{
+    s = trim_leading_space(s);
+    s = s.substr(0, s.find_first_of("\r\n"));
+    std::string out;
+    for (char c : s.substr(0, 200))
+        out.push_back(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f ? c : '?');
+    while (!out.empty() && out.back() == ' ')
+        out.pop_back();
+    return out;
+}
+
+const std::string* find_header(const std::vector<std::pair<std::string, std::string>>& headers,
+                               std::string_view name)
+{
+    for (const auto& [n, v] : headers)
+        if (iequals(n, name))
+            return &v;
+    return nullptr;
+}
+
+} // namespace
+
+bool may_be_denial(unsigned status) noexcept
+{
+    return status == 403 || status == 500;
+}
+
+std::optional<denial_info> recognise_denial(
+    unsigned status,
+    std::string_view reason,
+    const std::vector<std::pair<std::string, std::string>>& headers,
+    std::string_view body_prefix)
+{
+    if (!may_be_denial(status))
+        return std::nullopt;
+    const std::string_view body = trim_leading_space(body_prefix);
+
+    if (status == 403)
+    {
+        // Squid: the error page is marked by X-Squid-Error; only ACCESS_DENIED is a policy denial
+        // (ERR_CONNECT_FAIL and friends are not about policy).
+        if (const auto* squid = find_header(headers, "X-Squid-Error"))
+        {
+            if (istarts_with(*squid, "ERR_ACCESS_DENIED"))
+                return denial_info{"squid", sanitise_line(*squid)};
+            return std::nullopt;
+        }
+        // tinyproxy: the reason phrase itself says it.
+        if (iequals(reason, "Filtered"))
+            return denial_info{"tinyproxy", "403 Filtered"};
+        // Docker sandbox proxy (sbx): `Blocked by network policy: domain ...`,
+        // `Blocked by local rule for <host>`, `Blocked by org policy`.
+        if (istarts_with(body, "Blocked by network policy") || istarts_with(body, "Blocked by local rule") ||
+            istarts_with(body, "Blocked by org policy"))
+            return denial_info{"docker", sanitise_line(body)};
+    }
+    // Older Docker proxy: a Go http.Error 500 `connection to IP:PORT blocked by network policy`.
+    // The Model Runner's own 500s never say this, so the text is the discriminator.
+    const std::string first_line = sanitise_line(body);
+    if (icontains(first_line, "blocked by network policy"))
+        return denial_info{status == 500 ? "docker-legacy" : "docker", first_line};
+    return std::nullopt;
+}
+
+} // namespace mrb

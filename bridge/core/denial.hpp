@@ -1,0 +1,37 @@
+#pragma once
+// Recognises a forward proxy's own policy denial (as opposed to an answer of the Model Runner,
+// which is always relayed unchanged). Sans-I/O: fed the parsed status line, headers and the first
+// bytes of the body.
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace mrb {
+
+struct denial_info
+{
+    /// Which proxy shape matched: "docker" (403 `Blocked by ...`), "docker-legacy" (500
+    /// `... blocked by network policy`), "squid" (403 + X-Squid-Error ERR_ACCESS_DENIED),
+    /// "tinyproxy" (403 Filtered).
+    std::string kind;
+    /// The proxy's own one-line reason, sanitised (printable ASCII, at most 200 chars); may be empty.
+    std::string detail;
+};
+
+/// How many body bytes the caller should buffer before calling recognise_denial() for a
+/// response whose status might be a denial (see may_be_denial()).
+inline constexpr std::size_t denial_body_prefix_bytes = 512;
+
+/// True when the status alone could be a proxy denial, so the caller should look at the body.
+bool may_be_denial(unsigned status) noexcept;
+
+std::optional<denial_info> recognise_denial(
+    unsigned status,
+    std::string_view reason,
+    const std::vector<std::pair<std::string, std::string>>& headers,
+    std::string_view body_prefix);
+
+} // namespace mrb
