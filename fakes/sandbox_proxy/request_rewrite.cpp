@@ -8,6 +8,7 @@
 #include <boost/url/parse.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <set>
 
 namespace fakes::sandbox_proxy {
@@ -104,6 +105,17 @@ check_framing(const client_request_head& in, bool& has_body)
     return {};
 }
 
+// A port field: 1..65535 (Boost.URL's port_number() wraps larger values).
+static std::optional<std::uint16_t>
+port_value(std::string_view text)
+{
+    unsigned value = 0;
+    auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if(ec != std::errc{} || p != text.data() + text.size() || value == 0 || value > 65535)
+        return std::nullopt;
+    return static_cast<std::uint16_t>(value);
+}
+
 // The host and port of an authority-form string, or nothing.
 struct authority_parts
 {
@@ -126,10 +138,10 @@ parse_authority_strict(std::string_view text)
     {
         if(rv->port().empty())
             a.port_empty = true;
-        else if(rv->port_number() == 0)
-            return std::nullopt;
+        else if(auto p = port_value(rv->port()))
+            a.port = *p;
         else
-            a.port = rv->port_number();
+            return std::nullopt;
     }
     return a;
 }
@@ -189,9 +201,10 @@ rewrite_request(const client_request_head& in)
     out.port = 80;
     if(u.has_port() && !u.port().empty())
     {
-        if(u.port_number() == 0)
+        auto p = port_value(u.port());
+        if(!p)
             return fail(400, "invalid port in target");
-        out.port = u.port_number();
+        out.port = *p;
     }
     out.authority = std::string(u.encoded_host_and_port());
     out.url = in.target;
