@@ -1,0 +1,109 @@
+#pragma once
+
+#include "error_class.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace fakes::openclaw {
+
+/// How the fake client runs. `options_from_json` reads the same keys (docs/fake-openclaw.md).
+struct client_options
+{
+    /// openclaw.json location (`--config`); when empty the OpenClaw lookup order applies.
+    std::optional<std::string> config_path;
+    /// An inline openclaw.json (a scenario's topology); wins over any path.
+    std::optional<nlohmann::json> config;
+    std::string message = "Say hello in one short sentence.";
+
+    /// OpenClaw retries failed turns; off by default so a test sees one request. With 7 the
+    /// fake reproduces the observed loop: 8 requests for a 5xx, 7 for a network failure.
+    int retries = 0;
+    /// The real backoff is ~1, 2, 3, 7, 15, 20, 30 s; each second becomes this long.
+    std::chrono::milliseconds backoff_unit{10};
+
+    std::chrono::milliseconds connect_timeout{10000};
+    /// No response bytes for this long fails the attempt as timed_out.
+    std::chrono::milliseconds idle_timeout{60000};
+
+    /// Load mode: `repeat` turns spread over `concurrency` keep-alive connections.
+    int repeat = 1;
+    int concurrency = 1;
+
+    /// Seeds the traceparent generator (0: random), so a test can predict the header.
+    std::uint64_t seed = 0;
+
+    /// Called with each piece of assistant text as it arrives (single-turn printing).
+    std::function<void(std::string_view)> on_text;
+};
+
+/// One event (or SSE comment) as it arrived, microseconds after the attempt started.
+struct event_record
+{
+    std::int64_t t_us = 0;
+    bool is_comment = false;
+    std::string data;
+};
+
+struct turn_result
+{
+    int status = 0;  // 0 when no status line was received
+    std::string text;
+    std::vector<event_record> events;
+    std::string finish_reason;
+    nlohmann::json usage;  // null when the stream carried none
+    bool done_seen = false;
+
+    error_class error = error_class::none;
+    std::string detail;        // technical cause (error text, response body head)
+    std::string user_message;  // what OpenClaw would show
+    int exit_code = 0;         // 0, or OpenClaw's 1 / 2
+    int requests_sent = 0;     // attempts, retries included
+
+    std::int64_t ttfb_us = -1;         // response header, last attempt
+    std::int64_t first_event_us = -1;  // first SSE event, last attempt
+    std::int64_t total_us = 0;         // whole turn, backoff included
+    bool reused_connection = false;    // the last attempt ran on a kept-alive connection
+    std::string config_path;           // the file that was read, if any
+};
+
+struct latency_stats
+{
+    std::int64_t count = 0;
+    std::int64_t min_us = 0, p50_us = 0, p90_us = 0, p99_us = 0, max_us = 0;
+    double mean_us = 0;
+
+    static latency_stats of(std::vector<std::int64_t> samples);
+};
+
+struct load_result
+{
+    int turns = 0;
+    int succeeded = 0;
+    std::vector<std::pair<std::string, int>> errors;  // error class -> count
+    int requests_sent = 0;
+    std::int64_t wall_us = 0;
+    double turns_per_second = 0;
+    latency_stats ttfb, first_event, total, inter_event;
+    std::vector<turn_result> results;  // completion order
+};
+
+client_options options_from_json(nlohmann::json const& j);
+
+/// Resolves the config, sends one agent turn (with retries if enabled) and reports it.
+turn_result run_turn(client_options const& options);
+
+/// Runs options.repeat turns over options.concurrency connections.
+load_result run_load(client_options const& options);
+
+nlohmann::json to_json(turn_result const& r, bool with_events = true);
+nlohmann::json to_json(load_result const& r);
+
+}  // namespace fakes::openclaw
