@@ -1,0 +1,164 @@
+#include "header_policy.hpp"
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <vector>
+
+namespace mrb {
+namespace http = boost::beast::http;
+namespace {
+
+// equal_range gives a pair of iterators; make it usable in range-for.
+template <class It>
+struct iterator_range
+{
+    It first, last;
+    It begin() const { return first; }
+    It end() const { return last; }
+};
+template <class It>
+iterator_range<It> as_range(std::pair<It, It> p)
+{
+    return {p.first, p.second};
+}
+
+std::string_view trim(std::string_view s)
+{
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+        s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+        s.remove_suffix(1);
+    return s;
+}
+
+bool iequals(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
+
+// Removes every field the Connection header(s) name, then the fixed hop-by-hop set. Framing and
+// Host can never be removed this way (`Connection: content-length` would desync the next hop).
+void strip_hop_by_hop(http::fields& fields)
+{
+    std::vector<std::string> named;
+    for (const auto& f : as_range(fields.equal_range(http::field::connection)))
+    {
+        std::string_view list = f.value();
+        for (;;)
+        {
+            const auto comma = list.find(',');
+            const auto token = trim(list.substr(0, comma));
+            if (!token.empty())
+                named.emplace_back(token);
+            if (comma == std::string_view::npos)
+                break;
+            list.remove_prefix(comma + 1);
+        }
+    }
+    for (const auto& name : named)
+    {
+        if (iequals(name, "content-length") || iequals(name, "transfer-encoding") || iequals(name, "host"))
+            continue;
+        fields.erase(name);
+    }
+    for (auto f : {http::field::connection, http::field::keep_alive, http::field::proxy_connection, http::field::te,
+                   http::field::trailer, http::field::upgrade, http::field::proxy_authorization,
+                   http::field::proxy_authenticate, http::field::http2_settings})
+        fields.erase(f);
+}
+
+// Appends our Via, folding any existing Via fields into one.
+void append_via(http::fields& fields)
+{
+    std::string via;
+    for (const auto& f : as_range(fields.equal_range(http::field::via)))
+    {
+        via.append(f.value());
+        via.append(", ");
+    }
+    via.append(header_policy::via_value);
+    fields.set(http::field::via, via);
+}
+
+} // namespace
+
+header_policy::header_policy(const bridge_config& config)
+    : target_authority_(config.target_authority())
+    , absolute_prefix_("http://" + config.target_authority())
+    , direct_(config.direct || !config.proxy)
+{
+    if (!direct_ && config.proxy)
+        proxy_authorization_ = config.proxy->authorization;
+}
+
+header_policy::target_verdict header_policy::check_target(http::verb method, std::string_view target,
+                                                          std::string& origin_form) const
+{
+    if (method == http::verb::connect)
+        return target_verdict::connect_method;
+    if (!target.empty() && target.front() == '/')
+    {
+        origin_form.assign(target);
+        return target_verdict::ok;
+    }
+    if (target == "*")
+        return target_verdict::bad_target;
+    auto parsed = boost::urls::parse_absolute_uri(target);
+    if (!parsed)
+        return target_verdict::bad_target;
+    const auto& u = *parsed;
+    // Same authority as the target (host case-insensitive, default port 80), plain http only.
+    const std::string port = u.has_port() ? std::string(u.port()) : "80";
+    const std::string host = std::string(u.encoded_host());
+    if (!iequals(u.scheme(), "http") || u.has_userinfo() || !iequals(host + ":" + port, target_authority_))
+        return target_verdict::foreign_target;
+    origin_form.assign(u.encoded_path().empty() ? "/" : std::string_view(u.encoded_path()));
+    if (u.has_query())
+        origin_form.append("?").append(u.encoded_query());
+    return target_verdict::ok;
+}
+
+void header_policy::rewrite_request(http::request_header<>& header, std::string_view origin_form) const
+{
+    strip_hop_by_hop(header);
+    // The bridge answers `Expect: 100-continue` itself (no deadlock waiting for the proxy's 100).
+    header.erase(http::field::expect);
+    if (direct_)
+        header.target(origin_form);
+    else
+        header.target(absolute_prefix_ + std::string(origin_form));
+    header.set(http::field::host, target_authority_);
+    if (!proxy_authorization_.empty())
+        header.set(http::field::proxy_authorization, proxy_authorization_);
+    append_via(header);
+    header.version(11); // keep-alive to the next hop is the HTTP/1.1 default
+}
+
+void header_policy::rewrite_response(http::response_header<>& header) const
+{
+    strip_hop_by_hop(header);
+    append_via(header);
+}
+
+bool header_policy::is_idempotent(http::verb method) noexcept
+{
+    switch (method)
+    {
+    case http::verb::get:
+    case http::verb::head:
+    case http::verb::options:
+    case http::verb::put:
+    case http::verb::delete_:
+    case http::verb::trace:
+        return true;
+    default:
+        return false;
+    }
+}
+
+} // namespace mrb

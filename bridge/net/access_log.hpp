@@ -1,0 +1,66 @@
+#pragma once
+// Log lines on stderr: text (`ts level msg key=value...`) or JSON Lines (`ts`, `level`, `msg`,
+// fields). One access line per request with the fields the process contract names
+// (docs/architecture.md). Thread-safe; a line is written with a single write().
+
+#include "core/bridge_config.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <cstdio>
+#include <mutex>
+#include <string>
+#include <string_view>
+
+namespace mrb {
+
+/// Failure flags of one exchange (the `flags` array of the access line).
+enum access_flag : unsigned
+{
+    flag_uf = 1u << 0,  ///< upstream connection failure
+    flag_ut = 1u << 1,  ///< upstream timeout
+    flag_ur = 1u << 2,  ///< upstream reset / closed early
+    flag_upe = 1u << 3, ///< upstream protocol error
+    flag_pd = 1u << 4,  ///< proxy policy denial
+    flag_dc = 1u << 5,  ///< downstream disconnected
+    flag_dpe = 1u << 6, ///< downstream protocol error (400/413/431)
+    flag_rj = 1u << 7,  ///< refused by the bridge's policy
+};
+
+struct access_record
+{
+    std::string method;
+    std::string path;
+    unsigned status = 0;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+    std::int64_t dur_us = 0;
+    std::int64_t ttfb_us = -1; ///< -1 until the first response byte
+    std::uint64_t sse_events = 0;
+    bool upstream_reused = false;
+    bool retried = false;
+    unsigned flags = 0;
+    std::string detail; ///< short cause for failures (never a credential)
+};
+
+class access_log
+{
+public:
+    access_log(log_format format, log_level level, std::FILE* out = stderr);
+
+    bool enabled(log_level level) const noexcept { return level >= level_; }
+    void write(log_level level, std::string_view msg, const nlohmann::json& fields = nlohmann::json::object());
+    void access(const access_record& record);
+
+    /// The flag names in contract order ("UF", "UT", ...).
+    static nlohmann::json flag_names(unsigned flags);
+
+private:
+    log_format format_;
+    log_level level_;
+    std::FILE* out_;
+    std::mutex mutex_;
+};
+
+} // namespace mrb

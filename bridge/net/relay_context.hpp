@@ -1,0 +1,52 @@
+#pragma once
+// What every relay session shares: the resolved configuration, the header policy, the log, and
+// the per-worker state (io_context, upstream pool, registry of live sessions for draining).
+
+#include "access_log.hpp"
+#include "core/bridge_config.hpp"
+#include "core/header_policy.hpp"
+#include "upstream_pool.hpp"
+
+#include <boost/asio/io_context.hpp>
+
+#include <atomic>
+#include <functional>
+#include <unordered_set>
+
+namespace mrb {
+
+class relay_session;
+class capture;
+
+/// Shared by all workers; read-only after start-up except the atomics.
+struct relay_context
+{
+    relay_context(const bridge_config& c, access_log& l, capture* cap)
+        : config(c), policy(c), log(l), capture_sink(cap)
+    {
+    }
+    const bridge_config& config;
+    const header_policy policy;
+    access_log& log;
+    capture* capture_sink;
+    std::atomic<bool> draining{false};
+    std::atomic<std::size_t> active_connections{0};
+    /// Called (on the session's worker thread) when a session ends.
+    std::function<void()> on_session_end;
+};
+
+/// One thread's share: sessions on a worker never touch another worker's sockets.
+struct worker
+{
+    explicit worker(const bridge_config& c)
+        : ioc(1), pool(c.upstream_idle, 64)
+    {
+    }
+    // Declaration order matters for destruction: the pool's sockets go before the io_context,
+    // and the registry outlives both (sessions unregister while the io_context is destroyed).
+    std::unordered_set<relay_session*> sessions;
+    boost::asio::io_context ioc;
+    upstream_pool pool;
+};
+
+} // namespace mrb

@@ -1,0 +1,872 @@
+#include "relay_session.hpp"
+
+#include "core/denial.hpp"
+#include "core/framing_check.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cctype>
+#include <sys/socket.h>
+
+namespace mrb {
+namespace net = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using boost::system::error_code;
+
+namespace {
+
+constexpr auto nothrow = net::as_tuple(net::use_awaitable);
+
+bool iequals(std::string_view a, std::string_view b)
+{
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+               return std::tolower(x) == std::tolower(y);
+           });
+}
+
+bool istarts_with(std::string_view s, std::string_view p)
+{
+    return s.size() >= p.size() && iequals(s.substr(0, p.size()), p);
+}
+
+std::int64_t micros(std::chrono::steady_clock::duration d)
+{
+    return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
+}
+
+// Beast's own parse errors (not end_of_stream / partial_message, which mean "closed early").
+bool is_protocol_error(const error_code& ec)
+{
+    return ec.category() == beast::http::make_error_code(http::error::bad_version).category() &&
+           ec != http::error::end_of_stream && ec != http::error::partial_message;
+}
+
+// End of the head: CRLFCRLF, or a bare-LF blank line (then rejected by check_raw_head).
+std::size_t find_head_end(std::string_view data, std::size_t from)
+{
+    for (std::size_t i = from; i < data.size(); ++i)
+    {
+        if (data[i] != '\n')
+            continue;
+        if (i + 1 < data.size() && data[i + 1] == '\n')
+            return i + 2;
+        if (i + 2 < data.size() && data[i + 1] == '\r' && data[i + 2] == '\n')
+            return i + 3;
+    }
+    return std::string_view::npos;
+}
+
+} // namespace
+
+relay_session::relay_session(tcp::socket client, relay_context& ctx, worker& w, bool over_limit)
+    : ctx_(ctx)
+    , worker_(w)
+    , client_(std::move(client))
+    , upstream_(w.ioc)
+    , timer_(w.ioc)
+    , over_limit_(over_limit)
+{
+    client_buf_.max_size(ctx.config.header_limit + 2 * relay_buffer_size);
+}
+
+relay_session::~relay_session()
+{
+    if (ctx_.on_session_end)
+        ctx_.on_session_end();
+}
+
+void relay_session::start()
+{
+    worker_.sessions.insert(this);
+    error_code ignored;
+    client_.set_option(tcp::no_delay(true), ignored);
+    auto self = shared_from_this();
+    net::co_spawn(worker_.ioc, watchdog(self), net::detached);
+    net::co_spawn(worker_.ioc, run(self), net::detached);
+}
+
+void relay_session::on_drain()
+{
+    if (phase_ == phase::idle)
+        close_client();
+}
+
+void relay_session::abort()
+{
+    close_client();
+    close_upstream();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deadlines: one timer per session; whatever the current phase waits for is cut when it fires.
+
+void relay_session::set_deadline(std::chrono::milliseconds d)
+{
+    const auto next = clock::now() + d;
+    const bool earlier = next < deadline_;
+    deadline_ = next;
+    if (earlier)
+        timer_.cancel(); // wake the watchdog so it re-waits on the earlier deadline
+}
+
+net::awaitable<void> relay_session::watchdog(std::shared_ptr<relay_session> self)
+{
+    while (!closed_)
+    {
+        timer_.expires_at(deadline_);
+        co_await timer_.async_wait(nothrow);
+        if (closed_)
+            break;
+        if (clock::now() >= deadline_)
+        {
+            deadline_ = clock::time_point::max();
+            on_deadline();
+        }
+    }
+}
+
+void relay_session::on_deadline()
+{
+    switch (phase_)
+    {
+    case phase::idle:
+    case phase::head:
+    case phase::replying:
+        client_timed_out_ = true;
+        close_client();
+        break;
+    case phase::request_body:
+        client_timed_out_ = true;
+        close_client();
+        close_upstream();
+        break;
+    case phase::connecting:
+    case phase::response_head:
+    case phase::response_body:
+        upstream_timed_out_ = true;
+        close_upstream();
+        if (phase_ == phase::response_body)
+            close_client(); // may be stuck writing to a client that does not read
+        break;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Client watch: while we wait on upstream, a client EOF/reset must cancel the upstream at once.
+// async_wait does not consume bytes, so a pipelined next request stays in the socket.
+
+void relay_session::start_client_watch()
+{
+    watching_ = true;
+    const unsigned generation = ++watch_generation_;
+    client_.async_wait(tcp::socket::wait_read,
+                       [self = shared_from_this(), generation](error_code ec) { self->on_client_readable(ec, generation); });
+}
+
+void relay_session::stop_client_watch()
+{
+    if (!watching_)
+        return;
+    watching_ = false;
+    ++watch_generation_;
+    error_code ignored;
+    client_.cancel(ignored);
+}
+
+void relay_session::on_client_readable(error_code ec, unsigned generation)
+{
+    if (!watching_ || generation != watch_generation_ || ec == net::error::operation_aborted)
+        return;
+    if (!ec)
+    {
+        char byte;
+        const auto n = ::recv(client_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+        if (n > 0)
+        {
+            watching_ = false; // pipelined bytes: they wait for the next request
+            return;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        {
+            start_client_watch();
+            return;
+        }
+    }
+    // EOF or error: the client is gone; stop the Model Runner's work now.
+    watching_ = false;
+    client_gone_ = true;
+    close_upstream();
+    close_client();
+}
+
+void relay_session::close_upstream() noexcept
+{
+    error_code ignored;
+    if (upstream_.is_open())
+    {
+        upstream_.shutdown(tcp::socket::shutdown_both, ignored);
+        upstream_.close(ignored);
+    }
+}
+
+void relay_session::close_client() noexcept
+{
+    error_code ignored;
+    if (client_.is_open())
+        client_.close(ignored);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+net::awaitable<void> relay_session::run(std::shared_ptr<relay_session> self)
+{
+    bool first = true;
+    while (client_.is_open())
+    {
+        request_started_ = false;
+        rec_ = {};
+        sse_ = {};
+        client_gone_ = client_timed_out_ = upstream_timed_out_ = false;
+        const outcome o = co_await serve_one(first);
+        first = false;
+        stop_client_watch();
+        if (request_started_)
+            finish_record();
+        if (o == outcome::close || ctx_.draining.load())
+            break;
+    }
+    close_upstream();
+    close_client();
+    closed_ = true;
+    timer_.cancel();
+    worker_.sessions.erase(this);
+}
+
+void relay_session::finish_record()
+{
+    rec_.dur_us = micros(clock::now() - start_);
+    ctx_.log.access(rec_);
+}
+
+net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
+{
+    const auto& cfg = ctx_.config;
+    phase_ = phase::idle;
+    set_deadline(first ? cfg.client_header_timeout : cfg.keep_alive_idle);
+
+    // --- 1. the request head, checked on the raw bytes before any parser sees it -------------
+    std::size_t head_len = std::string_view::npos;
+    std::size_t scanned = 0;
+    for (;;)
+    {
+        auto data = std::string_view(static_cast<const char*>(client_buf_.data().data()), client_buf_.size());
+        if (phase_ == phase::idle)
+        {
+            // Empty lines before a request line are allowed (RFC 9112 2.2).
+            std::size_t skip = 0;
+            while (skip + 1 < data.size() && data[skip] == '\r' && data[skip + 1] == '\n')
+                skip += 2;
+            if (skip)
+            {
+                client_buf_.consume(skip);
+                continue;
+            }
+        }
+        head_len = find_head_end(data, scanned > 3 ? scanned - 3 : 0);
+        if (head_len != std::string_view::npos)
+            break;
+        scanned = data.size();
+        if (data.size() > cfg.header_limit)
+        {
+            request_started_ = true;
+            rec_.flags |= flag_dpe;
+            co_await send_error(failure::header_too_large, {}, false);
+            co_return outcome::close;
+        }
+        auto [ec, n] = co_await client_.async_read_some(client_buf_.prepare(relay_buffer_size), nothrow);
+        if (ec)
+        {
+            if (client_buf_.size() > 0 && request_started_)
+            {
+                rec_.flags |= client_timed_out_ ? flag_dpe : flag_dc;
+                rec_.detail = client_timed_out_ ? "client header deadline" : "client closed during the request head";
+            }
+            co_return outcome::close;
+        }
+        client_buf_.commit(n);
+        if (phase_ == phase::idle && n > 0)
+        {
+            phase_ = phase::head;
+            request_started_ = true;
+            start_ = clock::now();
+            if (!first)
+                set_deadline(cfg.client_header_timeout);
+        }
+    }
+    if (!request_started_)
+    {
+        request_started_ = true;
+        start_ = clock::now();
+    }
+    phase_ = phase::head;
+    const std::string_view head(static_cast<const char*>(client_buf_.data().data()), head_len);
+    if (head_len > cfg.header_limit)
+    {
+        rec_.flags |= flag_dpe;
+        co_await send_error(failure::header_too_large, {}, false);
+        co_return outcome::close;
+    }
+    if (const auto e = check_raw_head(head); e != framing_error::none)
+    {
+        rec_.flags |= flag_dpe;
+        rec_.detail = std::string(describe(e));
+        co_await send_error(failure::bad_request, rec_.detail, false);
+        co_return outcome::close;
+    }
+
+    req_parser_.emplace();
+    req_parser_->header_limit(static_cast<std::uint32_t>(cfg.header_limit + 4));
+    req_parser_->body_limit(cfg.request_body_limit);
+    {
+        error_code ec;
+        req_parser_->put(net::buffer(head.data(), head.size()), ec);
+        if (ec || !req_parser_->is_header_done())
+        {
+            if (!ec)
+                ec = http::error::partial_message;
+            rec_.flags |= flag_dpe;
+            rec_.detail = ec.message();
+            const failure f = ec == http::error::header_limit ? failure::header_too_large
+                              : ec == http::error::body_limit ? failure::body_too_large
+                                                              : failure::bad_request;
+            // The method and path are still useful in the log when Beast got that far.
+            co_await send_error(f, rec_.detail, false);
+            co_return outcome::close;
+        }
+    }
+    client_buf_.consume(head_len);
+
+    auto& req = req_parser_->get();
+    rec_.method = std::string(req.method_string());
+    rec_.path = std::string(req.target());
+
+    if (const auto e = check_request_framing(req.base()); e != framing_error::none)
+    {
+        rec_.flags |= flag_dpe;
+        rec_.detail = std::string(describe(e));
+        co_await send_error(failure::bad_request, rec_.detail, false);
+        co_return outcome::close;
+    }
+    const bool has_body = !req_parser_->is_done();
+    if (over_limit_)
+    {
+        rec_.flags |= flag_rj;
+        co_await send_error(failure::overloaded, {}, false);
+        co_return outcome::close;
+    }
+    std::string origin_form;
+    switch (ctx_.policy.check_target(req.method(), req.target(), origin_form))
+    {
+    case header_policy::target_verdict::ok:
+        break;
+    case header_policy::target_verdict::connect_method:
+        rec_.flags |= flag_rj;
+        co_await send_error(failure::connect_method, {}, false);
+        co_return outcome::close;
+    case header_policy::target_verdict::foreign_target:
+        rec_.flags |= flag_rj;
+        rec_.detail = "foreign target";
+        co_await send_error(failure::foreign_target, std::string(req.target()), false);
+        co_return outcome::close;
+    case header_policy::target_verdict::bad_target:
+        rec_.flags |= flag_dpe;
+        rec_.detail = "invalid request target";
+        co_await send_error(failure::bad_request, "invalid request target", false);
+        co_return outcome::close;
+    }
+
+    client_version_ = req.version();
+    client_keep_alive_ = req.keep_alive();
+    is_head_ = req.method() == http::verb::head;
+    const bool expect_continue = iequals(req[http::field::expect], "100-continue");
+    const bool idempotent = header_policy::is_idempotent(req.method());
+    ctx_.policy.rewrite_request(req.base(), origin_form);
+
+    co_return co_await relay(has_body, idempotent, expect_continue);
+}
+
+// ---------------------------------------------------------------------------------------------
+
+net::awaitable<std::optional<failure>> relay_session::connect_upstream()
+{
+    const auto& cfg = ctx_.config;
+    phase_ = phase::connecting;
+    set_deadline(cfg.connect_timeout);
+    const bool direct = cfg.direct || !cfg.proxy;
+    const std::string& host = direct ? cfg.target_host : cfg.proxy->host;
+    const std::uint16_t port = direct ? cfg.target_port : cfg.proxy->port;
+
+    upstream_ = tcp::socket(worker_.ioc);
+    upstream_buf_.clear();
+    error_code ec;
+    const auto address = net::ip::make_address(host, ec);
+    if (!ec)
+    {
+        upstream_.open(address.is_v4() ? tcp::v4() : tcp::v6(), ec);
+        if (!ec)
+            std::tie(ec) = co_await upstream_.async_connect(tcp::endpoint(address, port), nothrow);
+    }
+    else
+    {
+        tcp::resolver resolver(worker_.ioc);
+        auto [rec, results] = co_await resolver.async_resolve(host, std::to_string(port), nothrow);
+        if (rec)
+        {
+            rec_.detail = "resolve " + host + ": " + rec.message();
+            co_return upstream_timed_out_ ? failure::proxy_connect_timeout : failure::proxy_unreachable;
+        }
+        if (upstream_timed_out_)
+            co_return failure::proxy_connect_timeout;
+        std::tie(ec, std::ignore) = co_await net::async_connect(upstream_, results, nothrow);
+    }
+    if (ec)
+    {
+        close_upstream();
+        rec_.detail = "connect " + ctx_.config.next_hop_authority() + ": " + ec.message();
+        if (upstream_timed_out_)
+            co_return failure::proxy_connect_timeout;
+        co_return ec == net::error::connection_refused ? failure::proxy_refused : failure::proxy_unreachable;
+    }
+    upstream_.set_option(tcp::no_delay(true), ec);
+    co_return std::nullopt;
+}
+
+net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool idempotent, bool expect_continue)
+{
+    const auto& cfg = ctx_.config;
+    auto& req = req_parser_->get();
+    const bool proxied = !(cfg.direct || !cfg.proxy);
+
+    // --- 2. the request, on a pooled connection or a fresh one; at most one retry ---------------
+    for (int attempt = 0;; ++attempt)
+    {
+        bool reused = false;
+        if (auto s = worker_.pool.take())
+        {
+            upstream_ = std::move(*s);
+            upstream_buf_.clear();
+            reused = true;
+        }
+        else if (auto f = co_await connect_upstream())
+        {
+            rec_.flags |= *f == failure::proxy_connect_timeout ? (flag_uf | flag_ut) : flag_uf;
+            co_await send_error(*f, rec_.detail, !has_body);
+            co_return has_body ? outcome::close : outcome::keep_alive;
+        }
+        rec_.upstream_reused = reused;
+
+        phase_ = phase::request_body;
+        set_deadline(cfg.body_idle_timeout);
+        req_sr_.emplace(req);
+        {
+            auto [ec, n] = co_await http::async_write_header(upstream_, *req_sr_, nothrow);
+            if (ec)
+            {
+                close_upstream();
+                if (client_gone_ || client_timed_out_)
+                    co_return outcome::close;
+                // Nothing of the body was read from the client yet: safe to resend, any method.
+                if (reused && attempt == 0 && !upstream_timed_out_)
+                {
+                    rec_.retried = true;
+                    continue;
+                }
+                rec_.flags |= upstream_timed_out_ ? flag_ut : flag_ur;
+                rec_.detail = "write request head: " + ec.message();
+                co_await send_error(upstream_timed_out_ ? failure::proxy_timeout : failure::proxy_reset, rec_.detail,
+                                    !has_body);
+                co_return has_body ? outcome::close : outcome::keep_alive;
+            }
+        }
+        if (expect_continue && has_body && attempt == 0)
+        {
+            static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+            auto [ec, n] = co_await net::async_write(client_, net::buffer(continue_line), nothrow);
+            if (ec)
+            {
+                rec_.flags |= flag_dc;
+                co_return outcome::close;
+            }
+        }
+
+        // Request body: one client read, then its upstream write.
+        while (!req_sr_->is_done())
+        {
+            auto& body = req.body();
+            if (!req_parser_->is_done())
+            {
+                body.data = relay_buf_;
+                body.size = relay_buffer_size;
+                auto [ec, n] = co_await http::async_read_some(client_, client_buf_, *req_parser_, nothrow);
+                if (ec == http::error::need_buffer)
+                    ec = {};
+                if (ec)
+                {
+                    close_upstream();
+                    if (ec == http::error::body_limit)
+                    {
+                        rec_.flags |= flag_dpe;
+                        co_await send_error(failure::body_too_large, {}, false);
+                    }
+                    else if (is_protocol_error(ec))
+                    {
+                        rec_.flags |= flag_dpe;
+                        rec_.detail = "request body: " + ec.message();
+                        co_await send_error(failure::bad_request, rec_.detail, false);
+                    }
+                    else
+                    {
+                        rec_.flags |= flag_dc;
+                        rec_.detail = client_timed_out_ ? "client body idle timeout" : "client closed during the request body";
+                    }
+                    co_return outcome::close;
+                }
+                body.size = relay_buffer_size - body.size;
+                body.data = relay_buf_;
+                body.more = !req_parser_->is_done();
+                rec_.bytes_in += body.size;
+            }
+            else
+            {
+                body.data = nullptr;
+                body.size = 0;
+                body.more = false;
+            }
+            set_deadline(cfg.body_idle_timeout);
+            auto [ec, n] = co_await http::async_write(upstream_, *req_sr_, nothrow);
+            if (ec == http::error::need_buffer)
+                ec = {};
+            if (ec)
+            {
+                close_upstream();
+                if (client_gone_ || client_timed_out_)
+                {
+                    rec_.flags |= flag_dc;
+                    co_return outcome::close;
+                }
+                rec_.flags |= flag_ur;
+                rec_.detail = "write request body: " + ec.message();
+                co_await send_error(failure::proxy_reset, rec_.detail, false);
+                co_return outcome::close;
+            }
+        }
+
+        // --- 3. the response head, watching the client meanwhile --------------------------------
+        phase_ = phase::response_head;
+        set_deadline(cfg.response_header_timeout);
+        start_client_watch();
+        bool retry = false;
+        for (;;)
+        {
+            res_parser_.emplace();
+            res_parser_->body_limit(boost::none); // a stream may be as long as it likes
+            res_parser_->header_limit(64 * 1024);
+            if (is_head_)
+                res_parser_->skip(true);
+            const std::size_t before = upstream_buf_.size();
+            auto [ec, n] = co_await http::async_read_header(upstream_, upstream_buf_, *res_parser_, nothrow);
+            if (!ec)
+            {
+                const unsigned status = res_parser_->get().result_int();
+                if (status >= 100 && status < 200)
+                    continue; // interim answers are not relayed (we answered 100 ourselves)
+                break;
+            }
+            close_upstream();
+            if (client_gone_)
+            {
+                rec_.flags |= flag_dc;
+                co_return outcome::close;
+            }
+            if (upstream_timed_out_)
+            {
+                rec_.flags |= flag_ut;
+                rec_.detail = "no response headers in time";
+                stop_client_watch();
+                co_await send_error(failure::proxy_timeout, {}, false);
+                co_return outcome::close;
+            }
+            const bool nothing_received = before == 0 && upstream_buf_.size() == 0 &&
+                                          (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+                                           ec == net::error::eof || ec == net::error::broken_pipe);
+            // A pooled connection closed under us: resend once if the request can be replayed.
+            if (reused && attempt == 0 && nothing_received && idempotent && !has_body)
+            {
+                stop_client_watch();
+                rec_.retried = true;
+                retry = true;
+                break;
+            }
+            stop_client_watch();
+            if (is_protocol_error(ec))
+            {
+                rec_.flags |= flag_upe;
+                rec_.detail = "response head: " + ec.message();
+                co_await send_error(failure::proxy_bad_response, rec_.detail, !has_body);
+            }
+            else
+            {
+                rec_.flags |= flag_ur;
+                rec_.detail = "response head: " + ec.message();
+                co_await send_error(failure::proxy_reset, rec_.detail, !has_body);
+            }
+            co_return has_body ? outcome::close : outcome::keep_alive;
+        }
+        if (retry)
+            continue;
+        break;
+    }
+
+    auto& res = res_parser_->get();
+    const unsigned status = res.result_int();
+    if (const auto e = check_response_framing(res.base()); e != framing_error::none)
+    {
+        close_upstream();
+        stop_client_watch();
+        rec_.flags |= flag_upe;
+        rec_.detail = "response framing: " + std::string(describe(e));
+        co_await send_error(failure::proxy_bad_response, rec_.detail, true);
+        co_return outcome::keep_alive;
+    }
+
+    // --- 4. the proxy's own denial is answered by us, not relayed -------------------------------
+    std::size_t prefix_len = 0;
+    if (proxied && may_be_denial(status))
+    {
+        while (!res_parser_->is_done() && prefix_len < denial_body_prefix_bytes)
+        {
+            auto& body = res.body();
+            body.data = relay_buf_ + prefix_len;
+            body.size = denial_body_prefix_bytes - prefix_len;
+            auto [ec, n] = co_await http::async_read_some(upstream_, upstream_buf_, *res_parser_, nothrow);
+            if (ec == http::error::need_buffer)
+                ec = {};
+            prefix_len = denial_body_prefix_bytes - body.size;
+            if (ec)
+            {
+                close_upstream();
+                stop_client_watch();
+                if (client_gone_)
+                {
+                    rec_.flags |= flag_dc;
+                    co_return outcome::close;
+                }
+                rec_.flags |= upstream_timed_out_ ? flag_ut : is_protocol_error(ec) ? flag_upe : flag_ur;
+                rec_.detail = "response body: " + ec.message();
+                co_await send_error(upstream_timed_out_ ? failure::proxy_timeout
+                                    : is_protocol_error(ec) ? failure::proxy_bad_response
+                                                            : failure::proxy_reset,
+                                    rec_.detail, true);
+                co_return outcome::keep_alive;
+            }
+        }
+        std::vector<std::pair<std::string, std::string>> headers;
+        for (const auto& f : res)
+            headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+        if (auto denial = recognise_denial(status, res.reason(), headers, std::string_view(relay_buf_, prefix_len)))
+        {
+            stop_client_watch();
+            rec_.flags |= flag_pd;
+            rec_.detail = denial->kind + ": " + denial->detail;
+            // Keep the proxy connection only if the denial page was read completely.
+            if (res_parser_->is_done() && res_parser_->keep_alive())
+                worker_.pool.put(std::move(upstream_));
+            else
+                close_upstream();
+            ctx_.log.write(log_level::warn, "proxy denied the request",
+                           {{"proxy", ctx_.config.next_hop_authority()},
+                            {"denial", denial->kind},
+                            {"reason", denial->detail},
+                            {"fix", "docker sandbox network proxy <sandbox> --allow-host " + ctx_.config.target_host}});
+            co_await send_error(failure::proxy_denied, denial->detail, client_keep_alive_);
+            co_return client_keep_alive_ ? outcome::keep_alive : outcome::close;
+        }
+    }
+
+    // --- 5. relay the response: each upstream read followed by its client write -----------------
+    ctx_.policy.rewrite_response(res.base());
+    bool keep = client_keep_alive_ && !ctx_.draining.load();
+    const bool body_allowed = !is_head_ && status != 204 && status != 304;
+    const bool upstream_close_delimited = body_allowed && !res_parser_->content_length() && !res_parser_->chunked();
+    if (body_allowed && client_version_ < 11 && res_parser_->chunked())
+        res.chunked(false); // HTTP/1.0 client: no chunked, the close ends the body
+    if (body_allowed && !res.has_content_length() && !res.chunked())
+    {
+        if (client_version_ >= 11)
+            res.chunked(true); // close-delimited upstream re-framed, so a cut stays visible
+        else
+            keep = false;
+    }
+    res.version(11);
+    res.keep_alive(keep);
+    const bool client_close_delimited = body_allowed && !res.has_content_length() && !res.chunked();
+    const bool count_sse = istarts_with(res[http::field::content_type], "text/event-stream");
+
+    phase_ = phase::response_body;
+    set_deadline(cfg.body_idle_timeout);
+    res_sr_.emplace(res);
+    {
+        auto [ec, n] = co_await http::async_write_header(client_, *res_sr_, nothrow);
+        if (ec)
+        {
+            close_upstream();
+            rec_.flags |= flag_dc;
+            co_return outcome::close;
+        }
+    }
+    rec_.status = status;
+    rec_.ttfb_us = micros(clock::now() - start_);
+
+    bool prefix_pending = prefix_len > 0;
+    while (!res_sr_->is_done())
+    {
+        auto& body = res.body();
+        if (prefix_pending)
+        {
+            prefix_pending = false;
+            body.data = relay_buf_;
+            body.size = prefix_len;
+            body.more = !res_parser_->is_done();
+        }
+        else if (!res_parser_->is_done())
+        {
+            body.data = relay_buf_;
+            body.size = relay_buffer_size;
+            auto [ec, n] = co_await http::async_read_some(upstream_, upstream_buf_, *res_parser_, nothrow);
+            if (ec == http::error::need_buffer)
+                ec = {};
+            if (ec)
+            {
+                // Headers are out: the only honest signal left is a cut connection (no last chunk).
+                if (client_gone_)
+                    rec_.flags |= flag_dc;
+                else if (upstream_timed_out_)
+                    rec_.flags |= flag_ut;
+                else if (is_protocol_error(ec))
+                    rec_.flags |= flag_upe;
+                else
+                    rec_.flags |= flag_ur;
+                rec_.detail = "response body: " + ec.message();
+                close_upstream();
+                if (client_close_delimited && client_.is_open())
+                {
+                    error_code ignored;
+                    client_.set_option(net::socket_base::linger(true, 0), ignored); // RST, not a clean EOF
+                }
+                co_return outcome::close;
+            }
+            body.size = relay_buffer_size - body.size;
+            body.data = relay_buf_;
+            body.more = !res_parser_->is_done();
+        }
+        else
+        {
+            body.data = nullptr;
+            body.size = 0;
+            body.more = false;
+        }
+        if (count_sse && body.size > 0)
+            rec_.sse_events += sse_.feed(std::string_view(static_cast<const char*>(body.data), body.size));
+        rec_.bytes_out += body.size;
+        set_deadline(cfg.body_idle_timeout);
+        auto [ec, n] = co_await http::async_write(client_, *res_sr_, nothrow);
+        if (ec == http::error::need_buffer)
+            ec = {};
+        if (ec)
+        {
+            rec_.flags |= client_timed_out_ || upstream_timed_out_ ? flag_dc : flag_dc;
+            rec_.detail = "client write: " + ec.message();
+            close_upstream();
+            co_return outcome::close;
+        }
+    }
+    stop_client_watch();
+
+    // --- 6. clean end: both connections stay alive where HTTP allows -------------------------
+    if (res_parser_->keep_alive() && !upstream_close_delimited && upstream_.is_open())
+        worker_.pool.put(std::move(upstream_));
+    else
+        close_upstream();
+    if (!keep)
+    {
+        co_await lingering_close();
+        co_return outcome::close;
+    }
+    co_return outcome::keep_alive;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+net::awaitable<void> relay_session::send_error(failure what, std::string detail, bool keep_alive)
+{
+    const auto reply = make_error_reply(what, ctx_.config, detail);
+    keep_alive = keep_alive && client_keep_alive_ && !ctx_.draining.load();
+    http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
+    res.reason(reason_phrase(reply.status));
+    res.set(http::field::content_type, "application/json");
+    res.set(http::field::via, header_policy::via_value);
+    res.body() = reply.body();
+    res.prepare_payload();
+    res.keep_alive(keep_alive);
+    phase_ = phase::replying;
+    set_deadline(ctx_.config.body_idle_timeout);
+    if (client_.is_open())
+    {
+        auto [ec, n] = co_await http::async_write(client_, res, nothrow);
+        if (!ec)
+        {
+            rec_.status = reply.status;
+            rec_.bytes_out += res.body().size();
+            rec_.ttfb_us = micros(clock::now() - start_);
+        }
+        else
+            rec_.flags |= flag_dc;
+    }
+    if (!keep_alive)
+        co_await lingering_close();
+}
+
+// Half-close, then read and drop what the client still sends for a moment: closing with unread
+// bytes would reset the connection and could destroy the reply before the client reads it.
+net::awaitable<void> relay_session::lingering_close()
+{
+    if (!client_.is_open())
+        co_return;
+    error_code ec;
+    client_.shutdown(tcp::socket::shutdown_send, ec);
+    phase_ = phase::replying;
+    set_deadline(std::chrono::milliseconds(std::min<std::int64_t>(1000, ctx_.config.client_header_timeout.count())));
+    std::size_t drained = 0;
+    while (!ec && drained < 256 * 1024 && client_.is_open())
+    {
+        std::size_t n = 0;
+        std::tie(ec, n) = co_await client_.async_read_some(net::buffer(relay_buf_), nothrow);
+        drained += n;
+    }
+    close_client();
+}
+
+} // namespace mrb

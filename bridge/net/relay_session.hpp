@@ -1,0 +1,103 @@
+#pragma once
+// One client connection: reads requests, checks them, relays each through the next hop and
+// streams the answer back (each upstream read followed by its client write: backpressure, no
+// coalescing). Runs entirely on its worker's single-threaded io_context.
+
+#include "access_log.hpp"
+#include "core/error_reply.hpp"
+#include "core/sse_counter.hpp"
+#include "relay_context.hpp"
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/serializer.hpp>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+namespace mrb {
+
+class relay_session : public std::enable_shared_from_this<relay_session>
+{
+public:
+    using tcp = boost::asio::ip::tcp;
+    using clock = std::chrono::steady_clock;
+
+    /// over_limit: the connection exceeds --max-connections; answer 503 to its first request.
+    relay_session(tcp::socket client, relay_context& ctx, worker& w, bool over_limit);
+    ~relay_session();
+    relay_session(const relay_session&) = delete;
+    relay_session& operator=(const relay_session&) = delete;
+
+    void start();
+    /// Graceful stop: an idle keep-alive connection closes now, a busy one after its response.
+    void on_drain();
+    /// Hard stop.
+    void abort();
+
+private:
+    enum class phase { idle, head, request_body, connecting, response_head, response_body, replying };
+    enum class outcome { keep_alive, close };
+
+    boost::asio::awaitable<void> run(std::shared_ptr<relay_session> self);
+    boost::asio::awaitable<void> watchdog(std::shared_ptr<relay_session> self);
+    boost::asio::awaitable<outcome> serve_one(bool first);
+    boost::asio::awaitable<outcome> relay(bool has_body, bool idempotent, bool expect_continue);
+    boost::asio::awaitable<std::optional<failure>> connect_upstream();
+    boost::asio::awaitable<void> send_error(failure what, std::string detail, bool keep_alive);
+    boost::asio::awaitable<void> lingering_close();
+
+    void set_deadline(std::chrono::milliseconds d);
+    void on_deadline();
+    void start_client_watch();
+    void stop_client_watch();
+    void on_client_readable(boost::system::error_code ec, unsigned generation);
+    void close_upstream() noexcept;
+    void close_client() noexcept;
+    void finish_record();
+
+    relay_context& ctx_;
+    worker& worker_;
+    tcp::socket client_;
+    tcp::socket upstream_;
+    boost::asio::steady_timer timer_;
+    clock::time_point deadline_ = clock::time_point::max();
+    phase phase_ = phase::idle;
+    bool over_limit_;
+    bool closed_ = false;
+
+    // Why sockets were closed under us (decides the flag and the status).
+    bool client_gone_ = false;
+    bool client_timed_out_ = false;
+    bool upstream_timed_out_ = false;
+
+    bool watching_ = false;
+    unsigned watch_generation_ = 0;
+
+    boost::beast::flat_buffer client_buf_;
+    boost::beast::flat_buffer upstream_buf_;
+    std::optional<boost::beast::http::request_parser<boost::beast::http::buffer_body>> req_parser_;
+    std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> res_parser_;
+    std::optional<boost::beast::http::request_serializer<boost::beast::http::buffer_body>> req_sr_;
+    std::optional<boost::beast::http::response_serializer<boost::beast::http::buffer_body>> res_sr_;
+
+    // Per-request state.
+    access_record rec_;
+    clock::time_point start_;
+    bool request_started_ = false;
+    unsigned client_version_ = 11;
+    bool client_keep_alive_ = true;
+    bool is_head_ = false;
+    sse_counter sse_;
+
+    // The one relay buffer: each read is followed by its write, so one is enough.
+    static constexpr std::size_t relay_buffer_size = 4096;
+    char relay_buf_[relay_buffer_size];
+};
+
+} // namespace mrb
