@@ -1,0 +1,63 @@
+#pragma once
+// request_handler: the sans-I/O heart of the fake. One received request in, one response plan
+// out (status, headers, body or SSE events, model-loading delay). The session writes the plan
+// with faults; tests call handle() directly, no sockets.
+
+#include "model_catalog.hpp"
+#include "reply_script.hpp"
+#include "runner_options.hpp"
+
+#include <http_kit/http_io.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace fakes::model_runner {
+
+struct response_plan
+{
+    int status = 200;
+    http_kit::header_list headers;            ///< content headers; Date and framing are added on the wire
+    std::string body;                         ///< when !streaming
+    bool streaming = false;
+    std::vector<std::string> events;          ///< complete SSE events ("data: ...\n\n")
+    std::chrono::milliseconds load_delay{0};  ///< wait before headers (model loading)
+    bool close = false;                       ///< Connection: close, then close
+};
+
+class request_handler
+{
+public:
+    explicit request_handler(const runner_options& options);
+
+    response_plan handle(const http_kit::received_request& req);
+
+    /// Go http.Error: text/plain; charset=utf-8, nosniff, message + "\n".
+    static response_plan text_error(int status, std::string_view message);
+    /// llama.cpp JSON error {"error":{"code","message","type"}} (passed through by DMR).
+    static response_plan llama_error(int status, std::string_view message, std::string_view type);
+
+    const model_catalog& catalog() const { return catalog_; }
+
+    /// True if `origin` may call DMR (localhost/127.0.0.1/0.0.0.0 any port, plus configured).
+    bool origin_allowed(std::string_view origin) const;
+
+private:
+    response_plan dmr_json(const std::string& json) const;
+    response_plan inference(const http_kit::received_request& req, int kind, const std::string& backend);
+    std::string next_id(std::string_view prefix);
+    std::chrono::milliseconds take_load_delay(const std::string& model);
+
+    const runner_options& options_;
+    model_catalog catalog_;
+    reply_script script_;
+    std::atomic<std::uint64_t> counter_{0};
+    std::mutex loaded_mutex_;
+    std::set<std::string> loaded_;
+};
+
+} // namespace fakes::model_runner

@@ -1,0 +1,42 @@
+#pragma once
+// runner_options: everything a fake_model_runner instance is configured with. The JSON form
+// (options_from_json, `--config FILE`, a scenario's topology entry) is documented in
+// docs/fake-model-runner.md.
+
+#include "fault_spec.hpp"
+#include "model_catalog.hpp"
+#include "reply_script.hpp"
+#include "sse_writer.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace fakes::model_runner {
+
+struct runner_options
+{
+    std::string host = "127.0.0.1";
+    std::uint16_t port = 0;                    ///< 0 = ephemeral (the binary defaults to 12434)
+    unsigned threads = 2;
+    std::vector<model_info> models;            ///< empty = model_catalog::default_models()
+    std::vector<scripted_reply> replies;
+    std::chrono::milliseconds load_delay{0};   ///< first inference request per model waits this
+    bool event_timestamps = false;             ///< ": t=<unix micros>" before each SSE event
+    usage_placement usage = usage_placement::separate_chunk;
+    std::chrono::microseconds token_interval{0}; ///< pause between SSE events
+    fault_spec faults;                         ///< applied to every response
+    bool fault_header = true;                  ///< honour x-fake-fault per request
+    std::string version = "v1.2.6";
+    std::string root_body = "Docker Model Runner is running";
+    std::string system_fingerprint = "b6097-9515c613";
+    std::int64_t fixed_created = 0;            ///< 0 = now; tests pin it for byte comparisons
+    std::vector<std::string> allowed_origins;  ///< besides localhost / 127.0.0.1 / 0.0.0.0
+    std::uint64_t max_body = 10 * 1024 * 1024; ///< DMR's limit: larger -> 400 request too large
+};
+
+/// Throws std::invalid_argument (or nlohmann::json::exception) on a bad document.
+runner_options options_from_json(const nlohmann::json& j);
+
+} // namespace fakes::model_runner
