@@ -128,8 +128,9 @@ struct upstream_stub::impl::connection : std::enable_shared_from_this<connection
 
     void respond() {
         keep_alive_ = parser_->keep_alive();
-        auto u = boost::urls::parse_uri_reference(parser_->target());
+        target_ = parser_->target();
         parser_.reset();
+        auto u = boost::urls::parse_uri_reference(target_);
         owner_.served.fetch_add(1, std::memory_order_relaxed);
         if (!u) return write_small();
         if (u->path() == "/bench/release") {
@@ -247,6 +248,7 @@ struct upstream_stub::impl::connection : std::enable_shared_from_this<connection
     std::size_t used_ = 0;
     std::optional<sink_parser<true>> parser_;
     std::string out_;
+    std::string target_;
     bool keep_alive_ = true;
     std::uint64_t sse_left_ = 0;
     std::uint64_t interval_us_ = 0;

@@ -1,0 +1,17 @@
+#pragma once
+// Renders a bridge-bench result document: the target verdicts (computed from medians of rounds
+// of one run), Markdown tables, and an SVG chart of the latency distributions per path.
+#include <nlohmann/json.hpp>
+
+#include <string>
+
+namespace mrb::bench {
+
+// Adds "ratios" and "targets" to the document (from its "results", "scale", "startup").
+void evaluate_targets(nlohmann::json& doc);
+
+std::string render_markdown(const nlohmann::json& doc, const std::string& chart_file_name);
+
+std::string render_svg(const nlohmann::json& doc);
+
+}  // namespace mrb::bench
