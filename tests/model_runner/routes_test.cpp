@@ -1,0 +1,199 @@
+#include "request_handler.hpp"
+#include "routes.hpp"
+
+#include <gtest/gtest.h>
+
+using namespace fakes::model_runner;
+using nlohmann::json;
+
+TEST(routes, table)
+{
+    struct row { const char* method; const char* target; route_kind kind; const char* backend; const char* name; };
+    const row rows[] = {
+        {"GET", "/", route_kind::root, "", ""},
+        {"GET", "/version", route_kind::version, "", ""},
+        {"GET", "/models", route_kind::models_list, "", ""},
+        {"GET", "/models/ai/smollm2:latest", route_kind::model_get, "", "ai/smollm2:latest"},
+        {"GET", "/engines/status", route_kind::engines_status, "", ""},
+        {"GET", "/engines/v1/models", route_kind::openai_models, "", ""},
+        {"GET", "/engines/llama.cpp/v1/models", route_kind::openai_models, "llama.cpp", ""},
+        {"GET", "/engines/v1/models/ai/smollm2", route_kind::openai_model, "", "ai/smollm2"},
+        {"POST", "/engines/v1/chat/completions", route_kind::chat_completions, "", ""},
+        {"POST", "/engines/llama.cpp/v1/chat/completions", route_kind::chat_completions, "llama.cpp", ""},
+        {"POST", "/engines/llama.cpp/v1/completions", route_kind::completions, "llama.cpp", ""},
+        {"POST", "/engines/v1/embeddings", route_kind::embeddings, "", ""},
+        {"POST", "/v1/chat/completions", route_kind::chat_completions, "", ""},
+        {"GET", "/v1/models", route_kind::openai_models, "", ""},
+        {"POST", "//engines//v1/chat/completions?x=1", route_kind::chat_completions, "", ""},
+        {"POST", "/engines/foo/v1/chat/completions", route_kind::backend_not_found, "foo", ""},
+        {"POST", "/engines/vllm/v1/chat/completions", route_kind::chat_completions, "vllm", ""},
+        {"GET", "/engines/whatever", route_kind::engines_not_found, "", ""},
+        {"GET", "/engines/v1/nothing", route_kind::engines_not_found, "", ""},
+        {"GET", "/nope", route_kind::not_found, "", ""},
+        {"GET", "/engines/v1/chat/completions", route_kind::method_not_allowed, "", ""},
+        {"POST", "/models", route_kind::method_not_allowed, "", ""},
+        {"POST", "/models/create", route_kind::not_implemented, "", ""},
+        {"POST", "/v1/messages", route_kind::not_implemented, "", ""},
+    };
+    for(const auto& r : rows)
+    {
+        auto m = match_route(r.method, r.target);
+        EXPECT_EQ(m.kind, r.kind) << r.method << " " << r.target;
+        EXPECT_EQ(m.backend, r.backend) << r.target;
+        EXPECT_EQ(m.name, r.name) << r.target;
+    }
+    EXPECT_EQ(match_route("GET", "/engines/v1/chat/completions").allow, "POST");
+}
+
+TEST(routes, clean_path_like_go)
+{
+    EXPECT_EQ(clean_path("//a//b/./c/../d?q"), "/a/b/d");
+    EXPECT_EQ(clean_path(""), "/");
+    EXPECT_EQ(clean_path("/.."), "/");
+}
+
+namespace {
+
+struct handler_fixture : testing::Test
+{
+    runner_options options = [] {
+        runner_options o;
+        o.fixed_created = 1700000000;
+        return o;
+    }();
+    request_handler handler{options};
+
+    response_plan call(std::string method, std::string target, std::string body = {}, fakes::http_kit::header_list h = {})
+    {
+        fakes::http_kit::received_request r;
+        r.method = std::move(method);
+        r.target = std::move(target);
+        r.body = std::move(body);
+        r.headers = std::move(h);
+        return handler.handle(r);
+    }
+};
+
+const fakes::http_kit::header_list text_headers = {{"Content-Type", "text/plain; charset=utf-8"},
+                                                   {"X-Content-Type-Options", "nosniff"}};
+
+} // namespace
+
+TEST_F(handler_fixture, root_version_status)
+{
+    auto p = call("GET", "/");
+    EXPECT_EQ(p.status, 200);
+    EXPECT_EQ(p.body, "Docker Model Runner is running");
+    EXPECT_EQ(call("GET", "/version").body, "{\"version\":\"v1.2.6\"}\n");
+    EXPECT_EQ(json::parse(call("GET", "/engines/status").body).begin().key(), "llama.cpp");
+}
+
+TEST_F(handler_fixture, model_listings)
+{
+    auto p = call("GET", "/models");
+    EXPECT_EQ(p.headers, (fakes::http_kit::header_list{{"Content-Type", "application/json"}}));
+    EXPECT_EQ(json::parse(p.body).size(), 2u);
+    EXPECT_EQ(p.body.back(), '\n');
+    auto one = json::parse(call("GET", "/models/smollm2").body);
+    EXPECT_EQ(one["tags"][0], "ai/smollm2:latest");
+    auto list = json::parse(call("GET", "/engines/v1/models").body);
+    EXPECT_EQ(list["data"][1]["id"], "ai/qwen2.5:7B-Q4_K_M");
+    EXPECT_EQ(list["data"][1]["dmr"]["context_window"], 32768);
+    EXPECT_EQ(json::parse(call("GET", "/v1/models/ai/smollm2").body)["owned_by"], "docker");
+}
+
+TEST_F(handler_fixture, dmr_text_errors_exactly)
+{
+    struct row { response_plan p; int status; std::string body; };
+    std::string big(10 * 1024 * 1024 + 1, ' ');
+    std::vector<row> rows;
+    rows.push_back({call("GET", "/nope"), 404, "404 page not found\n"});
+    rows.push_back({call("GET", "/engines/nope"), 404, "not found\n"});
+    rows.push_back({call("POST", "/engines/foo/v1/chat/completions", "{}"), 404, "backend not found\n"});
+    rows.push_back({call("POST", "/engines/v1/chat/completions", big), 400, "request too large\n"});
+    rows.push_back({call("POST", "/engines/v1/chat/completions", "{not json"), 400, "invalid request\n"});
+    rows.push_back({call("POST", "/engines/v1/chat/completions", R"({"messages":[]})"), 400, "model is required\n"});
+    rows.push_back({call("POST", "/engines/v1/chat/completions", R"({"model":""})"), 400, "model is required\n"});
+    rows.push_back({call("POST", "/engines/v1/chat/completions", R"({"model":"ai/foo","messages":[]})"), 404,
+                    "error while getting model: get model '\"ai/foo\"': model not found\n"});
+    rows.push_back({call("GET", "/models/ai/foo"), 404, "error while getting model: get model '\"ai/foo\"': model not found\n"});
+    rows.push_back({call("POST", "/engines/vllm/v1/chat/completions", R"({"model":"smollm2","messages":[]})"), 412,
+                    "backend \"vllm\" is not installed; run: docker model install-runner --backend vllm\n"});
+    rows.push_back({call("GET", "/", "", {{"Origin", "http://evil.example"}}), 403, "Origin not allowed\n"});
+    for(const auto& r : rows)
+    {
+        EXPECT_EQ(r.p.status, r.status) << r.body;
+        EXPECT_EQ(r.p.body, r.body);
+        EXPECT_EQ(r.p.headers, text_headers) << r.body;
+    }
+    auto p = call("GET", "/engines/v1/chat/completions");
+    EXPECT_EQ(p.status, 405);
+    EXPECT_EQ(p.body, "Method Not Allowed\n");
+    EXPECT_EQ(p.headers.front(), (std::pair<std::string, std::string>{"Allow", "POST"}));
+}
+
+TEST_F(handler_fixture, allowed_origins)
+{
+    EXPECT_EQ(call("GET", "/", "", {{"origin", "http://localhost:3000"}}).status, 200);
+    EXPECT_EQ(call("GET", "/", "", {{"Origin", "https://127.0.0.1"}}).status, 200);
+    EXPECT_EQ(call("GET", "/", "", {{"Origin", "http://0.0.0.0:8080"}}).status, 200);
+    EXPECT_EQ(call("GET", "/", "", {{"Origin", "http://localhost.evil.com"}}).status, 403);
+}
+
+TEST_F(handler_fixture, llama_cpp_json_errors_pass_through)
+{
+    auto p = call("POST", "/engines/v1/chat/completions", R"({"model":"smollm2"})");
+    EXPECT_EQ(p.status, 400);
+    EXPECT_EQ(p.body, R"({"error":{"code":400,"message":"Expected 'messages' to be an array","type":"invalid_request_error"}})");
+    EXPECT_EQ(p.headers, (fakes::http_kit::header_list{{"Content-Type", "application/json; charset=utf-8"}}));
+    // A prompt larger than the model's context.
+    std::string huge(8192 * 5, 'x');
+    p = call("POST", "/engines/v1/chat/completions", json{{"model", "smollm2"}, {"messages", {{{"role", "user"}, {"content", huge}}}}}.dump());
+    EXPECT_EQ(p.status, 400);
+    EXPECT_EQ(json::parse(p.body)["error"]["type"], "exceed_context_size_error");
+}
+
+TEST_F(handler_fixture, chat_accepts_what_openclaw_sends)
+{
+    json body = json::parse(R"({"model":"ai/qwen2.5:7B-Q4_K_M","stream":true,"stream_options":{"include_usage":true},
+        "tools":[{"type":"function","function":{"name":"read","parameters":{"type":"object"}}}],"tool_choice":"auto",
+        "max_completion_tokens":8192,
+        "messages":[{"role":"system","content":"you are an agent"},{"role":"user","content":[{"type":"text","text":"hello model"}]}]})");
+    auto p = call("POST", "/engines/llama.cpp/v1/chat/completions", body.dump());
+    EXPECT_EQ(p.status, 200);
+    ASSERT_TRUE(p.streaming);
+    EXPECT_EQ(p.headers, (fakes::http_kit::header_list{{"Content-Type", "text/event-stream"}}));
+    ASSERT_EQ(p.events.size(), 1u + 3u + 1u + 1u + 1u);
+    EXPECT_NE(p.events[1].find(R"("content":"Echo:")"), std::string::npos);
+    EXPECT_NE(p.events[1].find(R"("model":"ai/qwen2.5:7B-Q4_K_M")"), std::string::npos);
+    EXPECT_NE(p.events[5].find(R"("choices":[])"), std::string::npos);
+    EXPECT_EQ(p.events.back(), "data: [DONE]\n\n");
+}
+
+TEST_F(handler_fixture, completions_and_embeddings)
+{
+    auto p = call("POST", "/v1/completions", R"({"model":"smollm2","prompt":"say hi"})");
+    EXPECT_EQ(p.status, 200);
+    auto j = json::parse(p.body);
+    EXPECT_EQ(j["object"], "text_completion");
+    EXPECT_EQ(j["choices"][0]["text"], "Echo: say hi");
+    p = call("POST", "/v1/embeddings", R"({"model":"smollm2","input":["a","b"]})");
+    j = json::parse(p.body);
+    EXPECT_EQ(j["object"], "list");
+    ASSERT_EQ(j["data"].size(), 2u);
+    EXPECT_EQ(j["data"][1]["index"], 1);
+    EXPECT_EQ(j["data"][0]["embedding"].size(), 8u);
+    EXPECT_NE(j["data"][0]["embedding"], j["data"][1]["embedding"]);
+    EXPECT_EQ(json::parse(call("POST", "/v1/embeddings", R"({"model":"smollm2","input":"a"})").body)["data"][0]["embedding"],
+              j["data"][0]["embedding"]) << "deterministic";
+}
+
+TEST_F(handler_fixture, load_delay_once_per_model)
+{
+    options.load_delay = std::chrono::milliseconds(300);
+    const std::string body = R"({"model":"smollm2","messages":[{"role":"user","content":"x"}]})";
+    EXPECT_EQ(call("POST", "/v1/chat/completions", body).load_delay, std::chrono::milliseconds(300));
+    EXPECT_EQ(call("POST", "/v1/chat/completions", body).load_delay, std::chrono::milliseconds(0));
+    EXPECT_EQ(call("POST", "/v1/chat/completions", R"({"model":"ai/qwen2.5:7B-Q4_K_M","messages":[]})").load_delay,
+              std::chrono::milliseconds(300));
+}
