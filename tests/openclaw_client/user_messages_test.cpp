@@ -1,0 +1,76 @@
+// What OpenClaw tells the user, per failure (openclaw-client.md table), and the options JSON.
+#include "fake_openclaw.hpp"
+#include "user_messages.hpp"
+
+#include <gtest/gtest.h>
+
+namespace oc = fakes::openclaw;
+using oc::error_class;
+
+TEST(user_messages, reference_table_rows)
+{
+    auto o = oc::user_messages::for_failure(error_class::http_status, 502, "");
+    EXPECT_EQ(o.message, "request failed (provider internal error, HTTP 502). This is usually temporary");
+    EXPECT_EQ(o.exit_code, 1);
+    EXPECT_TRUE(o.retryable);
+    EXPECT_FALSE(o.network);
+
+    o = oc::user_messages::for_failure(error_class::http_status, 403, "");
+    EXPECT_EQ(o.message, "request failed (authentication failed, HTTP 403). Re-authenticate the provider");
+    EXPECT_EQ(o.exit_code, 1);
+    EXPECT_FALSE(o.retryable);
+
+    o = oc::user_messages::for_failure(error_class::connection_reset, 200, "");
+    EXPECT_EQ(o.message, "LLM request failed: network connection was interrupted.");
+    EXPECT_EQ(o.exit_code, 2);
+    EXPECT_TRUE(o.network);
+
+    o = oc::user_messages::for_failure(error_class::stream_cut, 200, "");
+    EXPECT_EQ(o.message, "LLM request timed out.");
+    EXPECT_EQ(o.exit_code, 2);
+
+    o = oc::user_messages::for_failure(error_class::connection_refused, 0, "");
+    EXPECT_EQ(o.message, "LLM request failed: connection refused by the provider endpoint.");
+    EXPECT_EQ(o.exit_code, 2);
+
+    EXPECT_EQ(oc::user_messages::for_failure(error_class::none, 200, "").exit_code, 0);
+    EXPECT_EQ(oc::user_messages::for_failure(error_class::config_error, 0, "x:1:2").message,
+        "Invalid config: x:1:2");
+}
+
+TEST(options_from_json, reads_every_key_and_rejects_unknown_ones)
+{
+    auto const o = oc::options_from_json(nlohmann::json::parse(R"({
+        "config_path": "/tmp/openclaw.json", "config": {"gateway": {"mode": "local"}},
+        "message": "hi", "retries": 7, "backoff_ms": 1, "connect_timeout_ms": 500,
+        "idle_timeout_ms": 250, "repeat": 10, "concurrency": 4, "seed": 9})"));
+    EXPECT_EQ(o.config_path, "/tmp/openclaw.json");
+    EXPECT_EQ((*o.config)["gateway"]["mode"], "local");
+    EXPECT_EQ(o.message, "hi");
+    EXPECT_EQ(o.retries, 7);
+    EXPECT_EQ(o.backoff_unit.count(), 1);
+    EXPECT_EQ(o.connect_timeout.count(), 500);
+    EXPECT_EQ(o.idle_timeout.count(), 250);
+    EXPECT_EQ(o.repeat, 10);
+    EXPECT_EQ(o.concurrency, 4);
+    EXPECT_EQ(o.seed, 9u);
+    EXPECT_THROW(oc::options_from_json({{"retry", 1}}), std::invalid_argument);
+    EXPECT_THROW(oc::options_from_json({{"repeat", 0}}), std::invalid_argument);
+    EXPECT_THROW(oc::options_from_json(nlohmann::json::array()), std::invalid_argument);
+}
+
+TEST(latency_stats, nearest_rank_percentiles)
+{
+    std::vector<std::int64_t> samples;
+    for (int i = 100; i >= 1; --i)
+        samples.push_back(i);
+    auto const s = oc::latency_stats::of(samples);
+    EXPECT_EQ(s.count, 100);
+    EXPECT_EQ(s.min_us, 1);
+    EXPECT_EQ(s.p50_us, 50);
+    EXPECT_EQ(s.p90_us, 90);
+    EXPECT_EQ(s.p99_us, 99);
+    EXPECT_EQ(s.max_us, 100);
+    EXPECT_DOUBLE_EQ(s.mean_us, 50.5);
+    EXPECT_EQ(oc::latency_stats::of({}).count, 0);
+}
