@@ -1,0 +1,106 @@
+#include "net/access_log.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <string>
+
+namespace {
+
+std::string run(mrb::log_format format, const mrb::access_record& r)
+{
+    std::FILE* f = std::tmpfile();
+    {
+        mrb::access_log log(format, mrb::log_level::info, f);
+        log.access(r);
+    }
+    std::rewind(f);
+    std::string out;
+    char buf[4096];
+    while (auto n = std::fread(buf, 1, sizeof buf, f))
+        out.append(buf, n);
+    std::fclose(f);
+    return out;
+}
+
+mrb::access_record sample()
+{
+    mrb::access_record r;
+    r.method = "POST";
+    r.path = "/engines/v1/chat/completions";
+    r.status = 200;
+    r.bytes_in = 120;
+    r.bytes_out = 4096;
+    r.dur_us = 1500;
+    r.ttfb_us = 300;
+    r.sse_events = 12;
+    r.upstream_reused = true;
+    r.flags = mrb::flag_ur | mrb::flag_dc;
+    return r;
+}
+
+TEST(access_log, json_line_has_contract_fields)
+{
+    const auto line = run(mrb::log_format::json, sample());
+    ASSERT_FALSE(line.empty());
+    EXPECT_EQ(line.back(), '\n');
+    EXPECT_EQ(line.find('\n'), line.size() - 1);
+    const auto j = nlohmann::json::parse(line);
+    EXPECT_EQ(j["msg"], "access");
+    EXPECT_TRUE(j.contains("ts"));
+    EXPECT_TRUE(j.contains("level"));
+    EXPECT_EQ(j["method"], "POST");
+    EXPECT_EQ(j["path"], "/engines/v1/chat/completions");
+    EXPECT_EQ(j["status"], 200);
+    EXPECT_EQ(j["bytes_in"], 120);
+    EXPECT_EQ(j["bytes_out"], 4096);
+    EXPECT_EQ(j["dur_us"], 1500);
+    EXPECT_EQ(j["ttfb_us"], 300);
+    EXPECT_EQ(j["sse_events"], 12);
+    EXPECT_EQ(j["upstream_reused"], true);
+    EXPECT_EQ(j["retried"], false);
+    EXPECT_EQ(j["flags"], nlohmann::json::array({"UR", "DC"}));
+}
+
+TEST(access_log, empty_flags_is_an_empty_array)
+{
+    auto r = sample();
+    r.flags = 0;
+    const auto j = nlohmann::json::parse(run(mrb::log_format::json, r));
+    EXPECT_TRUE(j["flags"].is_array());
+    EXPECT_TRUE(j["flags"].empty());
+}
+
+TEST(access_log, text_line)
+{
+    const auto line = run(mrb::log_format::text, sample());
+    EXPECT_NE(line.find(" access "), std::string::npos);
+    EXPECT_NE(line.find("status=200"), std::string::npos);
+    EXPECT_NE(line.find("flags=UR,DC"), std::string::npos);
+    EXPECT_EQ(line.find('\n'), line.size() - 1);
+}
+
+TEST(access_log, all_flag_names_in_order)
+{
+    EXPECT_EQ(mrb::access_log::flag_names(0xff),
+              nlohmann::json::array({"UF", "UT", "UR", "UPE", "PD", "DC", "DPE", "RJ"}));
+}
+
+TEST(access_log, level_filter)
+{
+    std::FILE* f = std::tmpfile();
+    {
+        mrb::access_log log(mrb::log_format::json, mrb::log_level::warn, f);
+        log.write(mrb::log_level::info, "hidden");
+        log.write(mrb::log_level::warn, "shown");
+    }
+    std::rewind(f);
+    char buf[1024] = {};
+    const auto n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    const std::string out(buf, n);
+    EXPECT_EQ(out.find("hidden"), std::string::npos);
+    EXPECT_NE(out.find("shown"), std::string::npos);
+}
+
+} // namespace

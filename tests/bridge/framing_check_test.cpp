@@ -1,0 +1,190 @@
+#include "core/framing_check.hpp"
+
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/message.hpp>
+#include <gtest/gtest.h>
+
+namespace {
+
+namespace http = boost::beast::http;
+using mrb::framing_error;
+
+std::string head(const std::string& fields)
+{
+    return "POST /v1/chat/completions HTTP/1.1\r\n" + fields + "\r\n";
+}
+
+TEST(framing_raw, clean_head_passes)
+{
+    EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\nContent-Length: 5\r\nX-Tab: a\tb\r\n")), framing_error::none);
+}
+
+TEST(framing_raw, bare_cr_in_value)
+{
+    EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\nX-A: 1\r2\r\n")), framing_error::bare_cr);
+}
+
+TEST(framing_raw, bare_lf_line_ending)
+{
+    EXPECT_EQ(mrb::check_raw_head("GET / HTTP/1.1\r\nHost: a\nX: 1\r\n\r\n"), framing_error::bare_lf);
+    EXPECT_EQ(mrb::check_raw_head("GET / HTTP/1.1\nHost: a\n\n"), framing_error::bare_lf);
+}
+
+TEST(framing_raw, nul_and_control_bytes)
+{
+    EXPECT_EQ(mrb::check_raw_head(head(std::string("Host: a\r\nX: 1\0002\r\n", 19))), framing_error::nul_byte);
+    EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\nTransfer-Encoding: \x0b" "chunked\r\n")), framing_error::control_byte);
+    EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\nX: \x7f\r\n")), framing_error::control_byte);
+}
+
+TEST(framing_raw, obs_fold_and_leading_whitespace)
+{
+    EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\nTransfer-Encoding:\r\n chunked\r\n")), framing_error::obs_fold);
+    EXPECT_EQ(mrb::check_raw_head(head(" Host: a\r\n")), framing_error::obs_fold);
+}
+
+TEST(framing_raw, field_name_shape)
+{
+    EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\nContent-Length : 5\r\n")), framing_error::space_before_colon);
+    EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\nContent-Length\t: 5\r\n")), framing_error::space_before_colon);
+    EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\n: 5\r\n")), framing_error::empty_field_name);
+    EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\nno colon here\r\n")), framing_error::missing_colon);
+}
+
+// --- parsed header -----------------------------------------------------------------------------
+
+http::request_header<> req(unsigned version = 11)
+{
+    http::request_header<> h;
+    h.method(http::verb::post);
+    h.target("/v1/chat/completions");
+    h.version(version);
+    h.insert(http::field::host, "127.0.0.1:54321");
+    return h;
+}
+
+TEST(framing_parsed, plain_content_length_passes)
+{
+    auto h = req();
+    h.insert(http::field::content_length, "5");
+    EXPECT_EQ(mrb::check_request_framing(h), framing_error::none);
+}
+
+TEST(framing_parsed, cl_and_te_in_either_order)
+{
+    auto a = req();
+    a.insert(http::field::content_length, "5");
+    a.insert(http::field::transfer_encoding, "chunked");
+    EXPECT_EQ(mrb::check_request_framing(a), framing_error::content_length_with_transfer_encoding);
+    auto b = req();
+    b.insert(http::field::transfer_encoding, "chunked");
+    b.insert(http::field::content_length, "5");
+    EXPECT_EQ(mrb::check_request_framing(b), framing_error::content_length_with_transfer_encoding);
+}
+
+TEST(framing_parsed, transfer_encoding_must_end_in_single_chunked)
+{
+    for (const char* te : {"chunked, gzip", "gzip", "identity", "xchunked", ",chunked", "chunked,chunked",
+                           "chunked, chunked", "chun ked", "chunked;q=1"})
+    {
+        auto h = req();
+        h.insert(http::field::transfer_encoding, te);
+        EXPECT_EQ(mrb::check_request_framing(h), framing_error::transfer_encoding_not_chunked) << te;
+    }
+    for (const char* te : {"chunked", "Chunked", "gzip, chunked", " chunked "})
+    {
+        auto h = req();
+        h.insert(http::field::transfer_encoding, te);
+        EXPECT_EQ(mrb::check_request_framing(h), framing_error::none) << te;
+    }
+}
+
+TEST(framing_parsed, transfer_encoding_twice)
+{
+    auto h = req();
+    h.insert(http::field::transfer_encoding, "chunked");
+    h.insert(http::field::transfer_encoding, "chunked");
+    EXPECT_EQ(mrb::check_request_framing(h), framing_error::transfer_encoding_not_chunked);
+}
+
+TEST(framing_parsed, content_length_values)
+{
+    for (const char* cl : {"+5", "-1", "0x5", "5_0", "5 5", "", "99999999999999999999"})
+    {
+        auto h = req();
+        h.insert(http::field::content_length, cl);
+        EXPECT_EQ(mrb::check_request_framing(h), framing_error::invalid_content_length) << cl;
+    }
+    auto same = req();
+    same.insert(http::field::content_length, "5, 5");
+    EXPECT_EQ(mrb::check_request_framing(same), framing_error::none);
+    auto zeros = req();
+    zeros.insert(http::field::content_length, "005");
+    zeros.insert(http::field::content_length, "5");
+    EXPECT_EQ(mrb::check_request_framing(zeros), framing_error::none);
+}
+
+TEST(framing_parsed, differing_duplicate_content_length)
+{
+    auto a = req();
+    a.insert(http::field::content_length, "5");
+    a.insert(http::field::content_length, "6");
+    EXPECT_EQ(mrb::check_request_framing(a), framing_error::conflicting_content_length);
+    auto b = req();
+    b.insert(http::field::content_length, "5, 6");
+    EXPECT_EQ(mrb::check_request_framing(b), framing_error::conflicting_content_length);
+}
+
+TEST(framing_parsed, http10_with_chunked)
+{
+    auto h = req(10);
+    h.insert(http::field::transfer_encoding, "chunked");
+    EXPECT_EQ(mrb::check_request_framing(h), framing_error::chunked_in_http10);
+}
+
+TEST(framing_parsed, host_rules)
+{
+    http::request_header<> none;
+    none.method(http::verb::get);
+    none.target("/");
+    none.version(11);
+    EXPECT_EQ(mrb::check_request_framing(none), framing_error::missing_host);
+    none.version(10);
+    EXPECT_EQ(mrb::check_request_framing(none), framing_error::none);
+
+    auto dup = req();
+    dup.insert(http::field::host, "other");
+    EXPECT_EQ(mrb::check_request_framing(dup), framing_error::duplicate_host);
+
+    auto userinfo = req();
+    userinfo.set(http::field::host, "user@host");
+    EXPECT_EQ(mrb::check_request_framing(userinfo), framing_error::invalid_host);
+    auto path = req();
+    path.set(http::field::host, "host/path");
+    EXPECT_EQ(mrb::check_request_framing(path), framing_error::invalid_host);
+}
+
+TEST(framing_response, invalid_upstream_framing)
+{
+    http::response_header<> ok;
+    ok.insert(http::field::content_length, "10");
+    EXPECT_EQ(mrb::check_response_framing(ok), framing_error::none);
+
+    http::response_header<> both;
+    both.insert(http::field::content_length, "10");
+    both.insert(http::field::transfer_encoding, "chunked");
+    EXPECT_EQ(mrb::check_response_framing(both), framing_error::content_length_with_transfer_encoding);
+
+    http::response_header<> dup;
+    dup.insert(http::field::content_length, "10");
+    dup.insert(http::field::content_length, "11");
+    EXPECT_EQ(mrb::check_response_framing(dup), framing_error::conflicting_content_length);
+}
+
+TEST(framing, every_error_is_described)
+{
+    for (int e = 0; e <= static_cast<int>(framing_error::invalid_host); ++e)
+        EXPECT_FALSE(mrb::describe(static_cast<framing_error>(e)).empty());
+}
+
+} // namespace
