@@ -136,7 +136,7 @@ TEST(turn_loopback, request_bytes_on_the_wire)
         "content-length: " + std::to_string(requests[0].body.size()) + "\r\n\r\n";
     ASSERT_GE(head.size(), expected_suffix.size());
     EXPECT_EQ(head.substr(head.size() - expected_suffix.size()), expected_suffix) << head;
-    EXPECT_EQ(std::count(head.begin(), head.end(), '\n'), 19);  // request line + 18 headers + blank
+    EXPECT_EQ(std::count(head.begin(), head.end(), '\n'), 20);  // request line, 18 headers, blank line
     auto const body = json::parse(requests[0].body);
     EXPECT_EQ(body["model"], "ai/qwen2.5:7B-Q4_K_M");
     EXPECT_EQ(body["messages"][1]["content"][0]["text"], "Say hi");
