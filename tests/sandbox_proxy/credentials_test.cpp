@@ -1,4 +1,4 @@
-#include "credentials.hpp"
+#include "sandbox_proxy/credentials.hpp"
 
 #include <gtest/gtest.h>
 

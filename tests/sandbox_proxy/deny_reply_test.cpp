@@ -1,4 +1,4 @@
-#include "deny_reply.hpp"
+#include "sandbox_proxy/deny_reply.hpp"
 
 #include <gtest/gtest.h>
 

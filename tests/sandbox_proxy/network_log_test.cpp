@@ -1,4 +1,4 @@
-#include "network_log.hpp"
+#include "sandbox_proxy/network_log.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

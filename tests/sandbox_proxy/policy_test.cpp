@@ -1,6 +1,6 @@
 // Table-driven tests of the rule matcher against every documented example of
 // external-systems.md §1.2 (docs.docker.com network-policies page).
-#include "policy.hpp"
+#include "sandbox_proxy/policy.hpp"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "proxy_options.hpp"
+#include "sandbox_proxy/proxy_options.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>

@@ -1,4 +1,4 @@
-#include "request_rewrite.hpp"
+#include "sandbox_proxy/request_rewrite.hpp"
 
 #include <gtest/gtest.h>
 

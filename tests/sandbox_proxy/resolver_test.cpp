@@ -1,4 +1,4 @@
-#include "resolver.hpp"
+#include "sandbox_proxy/resolver.hpp"
 
 #include <gtest/gtest.h>
 
