@@ -237,12 +237,12 @@ TEST(sandbox_proxy_forwarding, upstream_error_reply_is_a_switch)
     proxy.start();
     raw_client c(proxy.port());
     ASSERT_TRUE(c.send(get("127.0.0.1:" + std::to_string(port))));
-    o.policy.allow_hosts = {"127.0.0.1"};
-    proxy.set_policy(o.policy);
     auto r = c.read_response(wait);
     ASSERT_TRUE(r);
-    // 127.0.0.1 was not allowed at the time of the request: denied by CIDR.
+    // 127.0.0.1 is not allowed yet: denied by CIDR, the upstream error reply is not used.
     EXPECT_EQ(r->status, 403);
+    o.policy.allow_hosts = {"127.0.0.1"};
+    proxy.set_policy(o.policy);
     ASSERT_TRUE(c.send(get("127.0.0.1:" + std::to_string(port))));
     auto r2 = c.read_response(wait);
     ASSERT_TRUE(r2);
@@ -594,7 +594,8 @@ TEST(sandbox_proxy_faults, refuse_stop_listening_and_back)
 
 TEST(sandbox_proxy_faults, close_after_requests_is_silent)
 {
-    scripted_upstream up({}, {step::read_request(), step::send(ok_response()), step::stall()});
+    scripted_upstream up({}, {step::read_request(), step::send(ok_response()),
+        step::read_request(), step::send(ok_response()), step::stall()});
     auto o = allow_localhost();
     o.faults.close_after_requests = 2;
     fake_sandbox_proxy proxy(o);
