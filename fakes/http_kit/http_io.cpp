@@ -82,9 +82,24 @@ request_reader::read(tcp::socket& socket, received_request& out)
     http::request_parser<http::string_body> parser;
     parser.body_limit(impl_->body_limit);
     parser.header_limit(impl_->header_limit);
-    auto [ec, n] = co_await http::async_read(socket, impl_->buffer, parser, net::as_tuple(net::use_awaitable));
-    if(ec)
-        co_return ec;
+    auto [hec, hn] = co_await http::async_read_header(socket, impl_->buffer, parser, net::as_tuple(net::use_awaitable));
+    if(hec)
+        co_return hec;
+    // Like Go's server: answer "Expect: 100-continue" before reading the body (curl waits 1 s otherwise).
+    if(auto it = parser.get().find(http::field::expect);
+       it != parser.get().end() && iequals(std::string_view(it->value().data(), it->value().size()), "100-continue") && !parser.is_done())
+    {
+        static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [wec, wn] = co_await net::async_write(socket, net::buffer(cont.data(), cont.size()), net::as_tuple(net::use_awaitable));
+        if(wec)
+            co_return wec;
+    }
+    if(!parser.is_done())
+    {
+        auto [ec, n] = co_await http::async_read(socket, impl_->buffer, parser, net::as_tuple(net::use_awaitable));
+        if(ec)
+            co_return ec;
+    }
     auto& msg = parser.get();
     out.method = std::string(msg.method_string());
     out.target = std::string(msg.target());

@@ -9,7 +9,13 @@ recorder::add_request(recorded_request r)
 {
     {
         std::lock_guard lock(mutex_);
-        requests_.push_back(std::move(r));
+        ++total_requests_;
+        if(max_kept_ > 0)
+        {
+            if(requests_.size() >= max_kept_)
+                requests_.pop_front();
+            requests_.push_back(std::move(r));
+        }
     }
     changed_.notify_all();
 }
@@ -28,7 +34,7 @@ std::vector<recorded_request>
 recorder::requests() const
 {
     std::lock_guard lock(mutex_);
-    return requests_;
+    return {requests_.begin(), requests_.end()};
 }
 
 std::vector<recorded_disconnect>
@@ -42,7 +48,7 @@ std::size_t
 recorder::request_count() const
 {
     std::lock_guard lock(mutex_);
-    return requests_.size();
+    return total_requests_;
 }
 
 void
@@ -51,16 +57,17 @@ recorder::clear()
     std::lock_guard lock(mutex_);
     requests_.clear();
     disconnects_.clear();
+    total_requests_ = 0;
 }
 
 testing::AssertionResult
 recorder::wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const
 {
     std::unique_lock lock(mutex_);
-    if(changed_.wait_for(lock, timeout, [&] { return requests_.size() >= n; }))
+    if(changed_.wait_for(lock, timeout, [&] { return total_requests_ >= n; }))
         return testing::AssertionSuccess();
     return testing::AssertionFailure() << "fake-model-runner: waited " << timeout.count() << " ms for " << n
-                                       << " request(s), got " << requests_.size();
+                                       << " request(s), got " << total_requests_;
 }
 
 testing::AssertionResult

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -36,11 +37,19 @@ struct recorded_disconnect
 class recorder
 {
 public:
+    /// Keeps the last `max_kept` requests (benches send millions; counts stay exact).
+    explicit recorder(std::size_t max_kept = 10000)
+        : max_kept_(max_kept)
+    {
+    }
+
     void add_request(recorded_request r);
     void add_disconnect(recorded_disconnect d);
 
+    /// The last max_kept requests, oldest first.
     std::vector<recorded_request> requests() const;
     std::vector<recorded_disconnect> disconnects() const;
+    /// All requests since start or clear(), including those no longer kept.
     std::size_t request_count() const;
     void clear();
 
@@ -54,7 +63,9 @@ public:
 private:
     mutable std::mutex mutex_;
     mutable std::condition_variable changed_;
-    std::vector<recorded_request> requests_;
+    std::size_t max_kept_;
+    std::size_t total_requests_ = 0;
+    std::deque<recorded_request> requests_;
     std::vector<recorded_disconnect> disconnects_;
 };
 

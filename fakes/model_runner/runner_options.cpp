@@ -12,7 +12,7 @@ options_from_json(const nlohmann::json& j)
     static const std::vector<std::string> known{
         "host", "port", "threads", "models", "replies", "load_delay_ms", "event_timestamps", "usage",
         "token_interval_us", "faults", "fault_header", "version", "root_body", "system_fingerprint",
-        "fixed_created", "allowed_origins", "max_body"};
+        "fixed_created", "allowed_origins", "max_body", "max_recorded"};
     if(!j.is_object())
         throw std::invalid_argument("fake-model-runner options must be a JSON object");
     for(auto it = j.begin(); it != j.end(); ++it)
@@ -54,6 +54,7 @@ options_from_json(const nlohmann::json& j)
     if(auto it = j.find("allowed_origins"); it != j.end())
         o.allowed_origins = it->get<std::vector<std::string>>();
     o.max_body = j.value("max_body", o.max_body);
+    o.max_recorded = j.value("max_recorded", o.max_recorded);
     return o;
 }
 

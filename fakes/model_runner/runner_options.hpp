@@ -34,6 +34,7 @@ struct runner_options
     std::int64_t fixed_created = 0;            ///< 0 = now; tests pin it for byte comparisons
     std::vector<std::string> allowed_origins;  ///< besides localhost / 127.0.0.1 / 0.0.0.0
     std::uint64_t max_body = 10 * 1024 * 1024; ///< DMR's limit: larger -> 400 request too large
+    std::size_t max_recorded = 10000;          ///< requests kept by the recorder (0 = none; counts stay exact)
 };
 
 /// Throws std::invalid_argument (or nlohmann::json::exception) on a bad document.

@@ -16,6 +16,7 @@ struct runner_state
     explicit runner_state(runner_options o)
         : options(std::move(o))
         , handler(options)
+        , record(options.max_recorded)
         , fault(std::make_shared<const fault_spec>(options.faults))
     {
     }

@@ -122,3 +122,34 @@ TEST(concurrency, many_concurrent_streams)
     for(auto& c : clients)
         ASSERT_EQ(c->read_until("0\r\n\r\n", 20s), stream_end::open);
 }
+
+TEST(recorder, keeps_the_last_n_requests_but_counts_all)
+{
+    recorder r(2);
+    for(int i = 0; i < 5; ++i)
+    {
+        recorded_request q;
+        q.target = "/" + std::to_string(i);
+        r.add_request(q);
+    }
+    EXPECT_EQ(r.request_count(), 5u);
+    auto kept = r.requests();
+    ASSERT_EQ(kept.size(), 2u);
+    EXPECT_EQ(kept[0].target, "/3");
+    EXPECT_EQ(kept[1].target, "/4");
+    EXPECT_TRUE(r.wait_for_requests(5, std::chrono::milliseconds(0)));
+}
+
+TEST(recorder, expect_100_continue_is_answered_before_the_body)
+{
+    fake_model_runner dmr;
+    dmr.start();
+    raw_client c(dmr.port());
+    std::string body = R"({"model":"smollm2","messages":[{"role":"user","content":"hi"}]})";
+    c.send("POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n\r\n");
+    ASSERT_EQ(c.read_until("\r\n\r\n", 5s), stream_end::open);
+    EXPECT_EQ(c.data(), "HTTP/1.1 100 Continue\r\n\r\n");
+    c.send(body);
+    ASSERT_EQ(c.read_until("Echo: hi", 5s), stream_end::open);
+}
