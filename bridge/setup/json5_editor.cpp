@@ -6,6 +6,8 @@
 namespace mrb::setup {
 namespace {
 
+constexpr std::size_t max_inline_width = 72;
+constexpr std::size_t max_line_width = 100;
 constexpr auto dump_handler = nlohmann::json::error_handler_t::replace;
 
 bool is_bare_identifier(const std::string& key) {
@@ -21,17 +23,23 @@ bool is_bare_identifier(const std::string& key) {
   return key != "true" && key != "false" && key != "null";
 }
 
-bool is_scalar(const nlohmann::json& v) { return !v.is_object() && !v.is_array(); }
+bool is_scalar(const nlohmann::ordered_json& v) { return !v.is_object() && !v.is_array(); }
 
 // Wraps `value` in objects named by path[from..] ({"a":{"b":value}} for ["a","b"]).
-nlohmann::json nest(const std::vector<std::string>& path, std::size_t from, const nlohmann::json& value) {
-  nlohmann::json out = value;
+nlohmann::ordered_json nest(const std::vector<std::string>& path, std::size_t from,
+                            const nlohmann::ordered_json& value) {
+  nlohmann::ordered_json out = value;
   for (std::size_t i = path.size(); i > from; --i) {
-    nlohmann::json wrapper = nlohmann::json::object();
+    nlohmann::ordered_json wrapper = nlohmann::ordered_json::object();
     wrapper[path[i - 1]] = std::move(out);
     out = std::move(wrapper);
   }
   return out;
+}
+
+// Key order does not matter for equality: a user who reordered keys keeps their order.
+bool same_value(const json5_node& node, const nlohmann::ordered_json& value) {
+  return json5_document::to_json(node) == nlohmann::json::parse(value.dump(-1, ' ', false, dump_handler));
 }
 
 bool is_blank(char c) { return c == ' ' || c == '\t'; }
@@ -98,15 +106,19 @@ bool json5_editor::same_line(std::size_t a, std::size_t b) const {
 
 std::string json5_editor::format_key(const std::string& key) const {
   if (bare_keys_ && is_bare_identifier(key)) return key;
-  return nlohmann::json(key).dump(-1, ' ', false, dump_handler);
+  return nlohmann::ordered_json(key).dump(-1, ' ', false, dump_handler);
 }
 
-std::string json5_editor::format(const nlohmann::json& value, const std::string& indent, bool multiline) const {
+std::string json5_editor::format(const nlohmann::ordered_json& value, const std::string& indent, bool multiline) const {
   if (is_scalar(value)) return value.dump(-1, ' ', false, dump_handler);
   if (value.empty()) return value.is_object() ? "{}" : "[]";
-  // Arrays of scalars stay on one line (`input: ["text"]`), as people write them by hand.
-  const bool inline_array = value.is_array() && std::all_of(value.begin(), value.end(), is_scalar);
-  if (!multiline || inline_array) {
+  // Arrays of scalars and short objects of scalars stay on one line (`input: ["text"]`,
+  // `cost: { input: 0, output: 0 }`), as people write them by hand.
+  const bool flat = std::all_of(value.begin(), value.end(), is_scalar);
+  if (multiline && flat && (value.is_array() || format(value, indent, false).size() <= max_inline_width)) {
+    multiline = false;
+  }
+  if (!multiline) {
     std::string out = value.is_object() ? "{ " : "[";
     bool first = true;
     if (value.is_object()) {
@@ -142,7 +154,7 @@ std::string json5_editor::format(const nlohmann::json& value, const std::string&
 }
 
 std::vector<json5_editor::edit> json5_editor::insert_member(const json5_node& object, const std::string& key,
-                                                            const nlohmann::json& value) const {
+                                                            const nlohmann::ordered_json& value) const {
   const auto& text = document_.text();
   const std::size_t open = object.span.begin;
   const std::size_t close = object.span.end - 1;
@@ -190,11 +202,45 @@ std::vector<json5_editor::edit> json5_editor::insert_member(const json5_node& ob
     }
     ++eol;
   }
-  // A block comment spanning lines right after the member: insert before it, on a new line.
+  const std::string line = "\n" + indent + member + (last.comma ? "," : "");
+  if (last.comma) return {{eol, eol, line}};
+  // The last member gains the comma it lacked; one edit when both land on the same offset.
+  if (eol == last.value.span.end) return {{eol, eol, "," + line}};
+  return {{last.value.span.end, last.value.span.end, ","}, {eol, eol, line}};
+}
+
+bool json5_editor::too_big_for_one_line(const json5_node& object, const std::string& key,
+                                        const nlohmann::ordered_json& value) const {
+  if (object.members.empty() || !same_line(object.members.back().value.span.end, object.span.end)) return false;
+  if (value.is_object() || value.is_array()) {
+    if (!std::all_of(value.begin(), value.end(), is_scalar)) return true;
+  }
+  const auto& text = document_.text();
+  std::size_t start = object.span.end;
+  while (start > 0 && text[start - 1] != '\n') --start;
+  const std::size_t end = std::min(text.find('\n', object.span.end), text.size());
+  const auto member = format_key(key) + ": " + format(value, "", false);
+  return (end - start) + member.size() + 2 > max_line_width;
+}
+
+bool json5_editor::expand(const json5_node& object) {
+  const auto& text = document_.text();
+  const std::string base = line_indent(object.span.begin);
+  const std::string inner = base + indent_unit_;
+  const auto blank = [&](std::size_t from, std::size_t to) {
+    return text.find_first_not_of(" \t", from) >= to;
+  };
   std::vector<edit> edits;
-  if (!last.comma) edits.push_back({last.value.span.end, last.value.span.end, ","});
-  edits.push_back({eol, eol, "\n" + indent + member + (last.comma ? "," : "")});
-  return edits;
+  std::size_t from = object.span.begin + 1;
+  for (const auto& m : object.members) {
+    if (blank(from, m.key_span.begin)) edits.push_back({from, m.key_span.begin, "\n" + inner});
+    from = m.comma ? *m.comma + 1 : m.value.span.end;
+  }
+  const std::size_t close = object.span.end - 1;
+  if (blank(from, close)) edits.push_back({from, close, "\n" + base});
+  if (edits.empty()) return false;
+  apply(std::move(edits));
+  return true;
 }
 
 void json5_editor::apply(std::vector<edit> edits) {
@@ -207,10 +253,10 @@ void json5_editor::apply(std::vector<edit> edits) {
   document_ = std::move(*reparsed);
 }
 
-bool json5_editor::set(const std::vector<std::string>& path, const nlohmann::json& value) {
+bool json5_editor::set(const std::vector<std::string>& path, const nlohmann::ordered_json& value) {
   const json5_node* node = &document_.root();
   if (path.empty()) {
-    if (json5_document::to_json(*node) == value) return false;
+    if (same_value(*node, value)) return false;
     apply({{node->span.begin, node->span.end, format(value, line_indent(node->span.begin), true)}});
     return true;
   }
@@ -223,11 +269,14 @@ bool json5_editor::set(const std::vector<std::string>& path, const nlohmann::jso
     }
     const json5_member* member = json5_document::find_member(*node, path[i]);
     if (member == nullptr) {
-      apply(insert_member(*node, path[i], nest(path, i + 1, value)));
+      const auto nested = nest(path, i + 1, value);
+      // A one-line object that would grow nested or too long is first spread over lines.
+      if (too_big_for_one_line(*node, path[i], nested) && expand(*node)) return set(path, value);
+      apply(insert_member(*node, path[i], nested));
       return true;
     }
     if (i + 1 == path.size()) {
-      if (json5_document::to_json(member->value) == value) return false;
+      if (same_value(member->value, value)) return false;
       const bool multiline = !same_line(node->span.begin, node->span.end);
       const auto& v = member->value;
       apply({{v.span.begin, v.span.end, format(value, line_indent(member->key_span.begin), multiline)}});

@@ -20,13 +20,13 @@ public:
   /// Makes the value at `path` (object keys) equal to `value`, creating or replacing
   /// intermediate objects as needed. Returns true if the text changed; a value that already
   /// compares equal (whatever its spelling: quotes, hex, comments) is left alone.
-  bool set(const std::vector<std::string>& path, const nlohmann::json& value);
+  bool set(const std::vector<std::string>& path, const nlohmann::ordered_json& value);
 
   const json5_document& document() const { return document_; }
   const std::string& text() const { return document_.text(); }
 
   /// Serialises `value` the way this editor would insert it at indentation `indent`.
-  std::string format(const nlohmann::json& value, const std::string& indent, bool multiline) const;
+  std::string format(const nlohmann::ordered_json& value, const std::string& indent, bool multiline) const;
 
 private:
   struct edit {
@@ -37,7 +37,11 @@ private:
 
   void apply(std::vector<edit> edits);
   std::vector<edit> insert_member(const json5_node& object, const std::string& key,
-                                  const nlohmann::json& value) const;
+                                  const nlohmann::ordered_json& value) const;
+  bool too_big_for_one_line(const json5_node& object, const std::string& key,
+                            const nlohmann::ordered_json& value) const;
+  /// Puts each member of a one-line object on its own line; false if comments prevent it.
+  bool expand(const json5_node& object);
   std::string format_key(const std::string& key) const;
   std::string line_indent(std::size_t offset) const;
   bool same_line(std::size_t a, std::size_t b) const;

@@ -1,0 +1,59 @@
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace mrb {
+struct bridge_config;
+}
+
+namespace mrb::setup {
+
+/// One line of the diagnosis.
+struct doctor_check {
+  enum class status { ok, fail, skip };
+  std::string name;
+  status result = status::skip;
+  std::string detail;                  ///< what was found (OK) or what is wrong (FAIL)
+  std::string fix;                     ///< the command that fixes a FAIL
+  std::optional<double> latency_ms;
+};
+
+struct doctor_options {
+  std::filesystem::path openclaw_config;         ///< the openclaw.json to check
+  std::string model;                             ///< model for the completion check; "" = configured/first
+  std::chrono::milliseconds request_timeout{10'000};
+  std::chrono::milliseconds completion_timeout{300'000};  ///< a first request may load the model
+  /// Environment lookup (tests pass their own).
+  std::function<std::optional<std::string>(const char*)> env;
+};
+
+/// Walks the chain hop by hop: proxy variables, proxy reachable, proxy allows the target, Model
+/// Runner answering, models pulled, the model answers a one-token completion, the bridge's
+/// port, openclaw.json. A check whose prerequisite failed is skipped, not guessed.
+class doctor {
+public:
+  doctor(const bridge_config& config, doctor_options options);
+
+  std::vector<doctor_check> run() const;
+
+  static bool all_passed(const std::vector<doctor_check>& checks);
+  static std::string to_text(const std::vector<doctor_check>& checks);
+  static nlohmann::ordered_json to_json(const std::vector<doctor_check>& checks);
+
+private:
+  doctor_check check_proxy_variables() const;
+  doctor_check check_bridge_port() const;
+  doctor_check check_openclaw_config() const;
+
+  const bridge_config& config_;
+  doctor_options options_;
+};
+
+}  // namespace mrb::setup

@@ -1,0 +1,221 @@
+#include "bridge/setup/setup_commands.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <cstdio>
+#include <iostream>
+#include <memory>
+
+#include "bridge/core/bridge_config.hpp"
+#include "bridge/setup/chain_client.hpp"
+#include "bridge/setup/config_file.hpp"
+#include "bridge/setup/doctor.hpp"
+#include "bridge/setup/line_diff.hpp"
+#include "bridge/setup/model_catalog.hpp"
+#include "bridge/setup/openclaw_config.hpp"
+
+namespace mrb::setup {
+namespace {
+
+constexpr int exit_ok = 0;
+constexpr int exit_internal = 1;
+constexpr int exit_usage = 2;
+constexpr int exit_hop_failed = 4;
+constexpr int exit_config = 5;
+constexpr int exit_doctor = 6;
+
+struct setup_options {
+  bool json = false;
+  std::string model;
+  std::string config_path;
+  bool dry_run = false;
+  double timeout_s = 10;
+  double completion_timeout_s = 300;
+};
+
+std::chrono::milliseconds to_ms(double seconds) {
+  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
+}
+
+void report(const hop_failure& f) {
+  std::fprintf(stderr, "model-runner-bridge: %s\n  fix: %s\n  (model-runner-bridge doctor checks every hop)\n",
+               f.message.c_str(), f.fix.c_str());
+}
+
+// GET /engines/v1/models (ids as inference accepts them) and GET /models (metadata).
+std::optional<std::vector<model_info>> discover(const chain_client& client, std::chrono::milliseconds timeout,
+                                                hop_failure& failure) {
+  auto list = client.fetch("GET", "/engines/v1/models", "", timeout, failure);
+  if (!list) return std::nullopt;
+  std::vector<model_info> openai;
+  try {
+    openai = model_catalog::from_openai(nlohmann::json::parse(list->body));
+  } catch (const nlohmann::json::exception& e) {
+    failure = client.describe(hop_problem::bad_answer, std::string("GET /engines/v1/models: ") + e.what());
+    return std::nullopt;
+  }
+  std::vector<model_info> native;
+  hop_failure ignored;
+  if (auto raw = client.fetch("GET", "/models", "", timeout, ignored)) {
+    try {
+      native = model_catalog::from_native(nlohmann::json::parse(raw->body));
+    } catch (const nlohmann::json::exception&) {
+      // Metadata is a bonus; the OpenAI list alone is enough.
+    }
+  }
+  return model_catalog::combine(openai, native);
+}
+
+std::filesystem::path openclaw_path(const setup_options& o) {
+  return o.config_path.empty() ? config_file::default_path() : std::filesystem::path(o.config_path);
+}
+
+int run_models(const bridge_config& config, const setup_options& o) {
+  chain_client client{config};
+  hop_failure failure;
+  const auto models = discover(client, to_ms(o.timeout_s), failure);
+  if (!models) {
+    report(failure);
+    return exit_hop_failed;
+  }
+  if (o.json) {
+    std::cout << model_catalog::to_json(*models).dump(2) << "\n";
+  } else if (models->empty()) {
+    std::cout << "The Model Runner has no models. Pull one on the host: docker model pull ai/smollm2\n";
+  } else {
+    std::cout << model_catalog::to_table(*models);
+  }
+  return exit_ok;
+}
+
+int run_configure(const bridge_config& config, const setup_options& o) {
+  if (config.listen_port == 0) {
+    std::fprintf(stderr, "model-runner-bridge: configure needs the bridge's real port; --listen port 0 is not one\n");
+    return exit_usage;
+  }
+  const auto path = openclaw_path(o);
+  std::error_code ec;
+  const auto existing = config_file::read(path, ec);
+  if (ec) {
+    std::fprintf(stderr, "model-runner-bridge: cannot read %s: %s\n", path.c_str(), ec.message().c_str());
+    return exit_config;
+  }
+  // A broken file is reported before anything else and never touched.
+  json5_error error;
+  const std::string before = existing.value_or("");
+  if (!openclaw_config::merge(before, {}, error)) {
+    std::fprintf(stderr, "model-runner-bridge: %s:%s\n  the file was left untouched; fix it and run configure again\n",
+                 path.c_str(), error.to_string().c_str());
+    return exit_config;
+  }
+
+  chain_client client{config};
+  hop_failure failure;
+  const auto models = discover(client, to_ms(o.timeout_s), failure);
+  if (!models) {
+    report(failure);
+    return exit_hop_failed;
+  }
+  if (models->empty()) {
+    std::fprintf(stderr, "model-runner-bridge: the Model Runner has no models\n  fix: docker model pull ai/smollm2   (on the host)\n");
+    return exit_hop_failed;
+  }
+  openclaw_settings settings;
+  settings.base_url = openclaw_config::base_url(bridge_config::bracket(config.listen_host) + ":" +
+                                                std::to_string(config.listen_port));
+  settings.models = *models;
+  if (o.model.empty()) {
+    settings.primary = models->front().id;
+  } else if (const auto* m = model_catalog::find(*models, o.model)) {
+    settings.primary = m->id;
+  } else {
+    std::string names;
+    for (const auto& m : *models) names += (names.empty() ? "" : ", ") + m.id;
+    std::fprintf(stderr, "model-runner-bridge: model %s is not in the Model Runner (it has: %s)\n  fix: docker model pull %s   (on the host)\n",
+                 o.model.c_str(), names.c_str(), o.model.c_str());
+    return exit_hop_failed;
+  }
+  const auto after = openclaw_config::merge(before, settings, error);
+  if (!after) {
+    std::fprintf(stderr, "model-runner-bridge: %s:%s\n", path.c_str(), error.to_string().c_str());
+    return exit_config;
+  }
+  if (o.dry_run) {
+    const auto diff = line_diff::unified(before, *after, existing ? path.string() : "/dev/null", path.string());
+    std::cout << (diff.empty() ? "no changes to " + path.string() + "\n" : diff);
+    return exit_ok;
+  }
+  if (existing && *after == *existing) {
+    std::cout << path.string() << " is up to date (primary model " << openclaw_config::provider_id << "/"
+              << settings.primary << ")\n";
+    return exit_ok;
+  }
+  config_file::write(path, *after, ec);
+  if (ec) {
+    std::fprintf(stderr, "model-runner-bridge: cannot write %s: %s\n", path.c_str(), ec.message().c_str());
+    return exit_config;
+  }
+  std::cout << "wrote " << path.string() << (existing ? " (previous version: " + path.string() + ".bak)" : "")
+            << ": " << models->size() << (models->size() == 1 ? " model" : " models") << ", primary "
+            << openclaw_config::provider_id << "/" << settings.primary << ", baseUrl " << settings.base_url << "\n";
+  return exit_ok;
+}
+
+int run_doctor(const bridge_config& config, const setup_options& o) {
+  doctor_options options;
+  options.openclaw_config = openclaw_path(o);
+  options.model = o.model;
+  options.request_timeout = to_ms(o.timeout_s);
+  options.completion_timeout = to_ms(o.completion_timeout_s);
+  const doctor d{config, options};
+  const auto checks = d.run();
+  if (o.json) {
+    std::cout << doctor::to_json(checks).dump(2) << "\n";
+  } else {
+    std::cout << doctor::to_text(checks);
+  }
+  return doctor::all_passed(checks) ? exit_ok : exit_doctor;
+}
+
+// Runs a command, turning an unexpected exception into exit code 1 with a message.
+void guarded(int& exit_code, const std::function<int()>& body) {
+  try {
+    exit_code = body();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "model-runner-bridge: internal error: %s\n", e.what());
+    exit_code = exit_internal;
+  }
+}
+
+}  // namespace
+
+void add_setup_commands(CLI::App& app, const mrb::bridge_config& config, int& exit_code) {
+  // Owned by the callbacks, which live as long as the App.
+  auto o = std::make_shared<setup_options>();
+
+  auto* models = app.add_subcommand("models", "List the Model Runner's models, asked through the proxy path");
+  models->add_flag("--json", o->json, "JSON instead of a table");
+  models->add_option("--timeout", o->timeout_s, "Seconds to wait for each answer")->capture_default_str();
+  models->callback([&config, &exit_code, o] { guarded(exit_code, [&] { return run_models(config, *o); }); });
+
+  auto* configure = app.add_subcommand("configure", "Merge the Docker Model Runner provider into OpenClaw's openclaw.json");
+  configure->add_option("--model", o->model, "Primary model (default: the first one the Model Runner lists)");
+  configure->add_option("--config", o->config_path,
+                        "openclaw.json to edit [default: $OPENCLAW_CONFIG_PATH, $OPENCLAW_STATE_DIR/openclaw.json, "
+                        "~/.openclaw/openclaw.json]");
+  configure->add_flag("--dry-run", o->dry_run, "Print the change as a unified diff; write nothing");
+  configure->add_option("--timeout", o->timeout_s, "Seconds to wait for each answer")->capture_default_str();
+  configure->callback([&config, &exit_code, o] { guarded(exit_code, [&] { return run_configure(config, *o); }); });
+
+  auto* doctor_cmd = app.add_subcommand("doctor", "Check every hop of the chain and say how to fix what is wrong");
+  doctor_cmd->add_flag("--json", o->json, "JSON instead of text");
+  doctor_cmd->add_option("--model", o->model, "Model for the completion check (default: the configured one)");
+  doctor_cmd->add_option("--config", o->config_path, "openclaw.json to check (same default as configure)");
+  doctor_cmd->add_option("--timeout", o->timeout_s, "Seconds to wait for each metadata answer")->capture_default_str();
+  doctor_cmd->add_option("--completion-timeout", o->completion_timeout_s,
+                         "Seconds to wait for the one-token completion (a first request loads the model)")
+      ->capture_default_str();
+  doctor_cmd->callback([&config, &exit_code, o] { guarded(exit_code, [&] { return run_doctor(config, *o); }); });
+}
+
+}  // namespace mrb::setup
