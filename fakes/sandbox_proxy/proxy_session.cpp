@@ -237,6 +237,7 @@ proxy_session::handle(http_kit::received_request& req, http_kit::request_reader&
         co_return false;
     }
     auto& head = *rw.head;
+    rec.host_replaced = head.host_replaced;
     auto const logged_url =
         head.is_connect ? network_log::connect_url(head.host, head.port) : head.url;
 
@@ -336,8 +337,10 @@ proxy_session::connect_upstream(verdict& v, upstream_request_head& head, recorde
                 e.rule = v.rule;
                 e.address = rec.address;
                 state_.log(std::move(e));
-                keep = keep_alive && co_await reply(
+                // Answer even when the client asked to close; keep-alive only if both agree.
+                bool const sent = co_await reply(
                     deny_reply(opts.deny, v, rec.address, http_kit::http_date()));
+                keep = keep_alive && sent;
                 co_return false;
             }
             v = checked;
@@ -372,7 +375,8 @@ proxy_session::connect_upstream(verdict& v, upstream_request_head& head, recorde
     e.rule = v.rule;
     e.address = rec.address;
     state_.log(std::move(e));
-    keep = keep_alive && co_await reply(upstream_error_bytes(last_error, !keep_alive));
+    bool const sent = co_await reply(upstream_error_bytes(last_error, !keep_alive));
+    keep = keep_alive && sent;
     co_return false;
 }
 

@@ -21,6 +21,8 @@ struct recorded_request
     unsigned version = 11;
     header_list headers;
     std::uint64_t body_size = 0;
+    /// The client's Host differed from the absolute-form authority and was replaced.
+    bool host_replaced = false;
 
     // The decision.
     bool allowed = false;

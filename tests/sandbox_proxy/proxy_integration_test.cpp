@@ -118,6 +118,7 @@ TEST(sandbox_proxy_forwarding, request_body_and_differing_host)
     EXPECT_EQ(up.requests()[0], "POST /engines/v1/chat/completions HTTP/1.1\r\nHost: " + a +
         "\r\nContent-Type: application/json\r\nContent-Length: 7\r\n\r\n{\"a\":1}");
     ASSERT_TRUE(proxy.wait_for_completed_requests(1, wait));
+    EXPECT_TRUE(proxy.requests()[0].host_replaced);
     EXPECT_EQ(proxy.requests()[0].body_size, 7u);
     EXPECT_EQ(proxy.requests()[0].upstream_body_size, 7u);
 }
@@ -291,6 +292,26 @@ TEST(sandbox_proxy_policy, default_policy_denies_localhost_by_cidr)
     EXPECT_FALSE(e.allowed);
     EXPECT_EQ(e.url, "http://localhost:" + p + "/models");
     EXPECT_EQ(e.reason, "blocked_cidr");
+}
+
+TEST(sandbox_proxy_policy, a_closing_client_still_gets_the_denial)
+{
+    scripted_upstream up({});
+    fake_sandbox_proxy proxy(base_options());
+    proxy.start();
+    raw_client c(proxy.port());
+    ASSERT_TRUE(c.send(get(local(up.port()), "/models", "Connection: close\r\n")));
+    auto r = c.read_response(wait);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 403);
+    EXPECT_TRUE(c.wait_closed(wait));
+    raw_client old(proxy.port());
+    ASSERT_TRUE(old.send("GET http://example.com/ HTTP/1.0\r\n\r\n"));
+    auto r2 = old.read_response(wait);
+    ASSERT_TRUE(r2);
+    EXPECT_EQ(r2->status, 502); // allowed by default, then no such host
+    EXPECT_EQ(r2->body, "dial tcp: lookup example.com: no such host\n");
+    EXPECT_TRUE(old.wait_closed(wait));
 }
 
 TEST(sandbox_proxy_policy, go_500_deny_style)
