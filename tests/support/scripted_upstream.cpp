@@ -347,6 +347,20 @@ testing::AssertionResult scripted_upstream::wait_for_requests(std::size_t n, std
                                        << timeout.count() << " ms";
 }
 
+testing::AssertionResult scripted_upstream::wait_for_received(const std::string& needle, std::chrono::milliseconds timeout) const
+{
+    std::unique_lock lock(mutex_);
+    auto found = [&] {
+        for (const auto& c : connections_)
+            if (c->rec.received.find(needle) != std::string::npos)
+                return true;
+        return false;
+    };
+    if (cv_.wait_for(lock, timeout, found))
+        return testing::AssertionSuccess();
+    return testing::AssertionFailure() << "upstream never received \"" << needle << "\" within " << timeout.count() << " ms";
+}
+
 std::optional<clock::time_point> scripted_upstream::wait_for_client_close(std::size_t i, std::chrono::milliseconds timeout) const
 {
     std::unique_lock lock(mutex_);

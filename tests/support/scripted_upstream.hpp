@@ -86,6 +86,8 @@ public:
 
     testing::AssertionResult wait_for_connections(std::size_t n, std::chrono::milliseconds timeout) const;
     testing::AssertionResult wait_for_requests(std::size_t n, std::chrono::milliseconds timeout) const;
+    /// Waits until some connection has received bytes containing `needle`.
+    testing::AssertionResult wait_for_received(const std::string& needle, std::chrono::milliseconds timeout) const;
     /// Waits until connection `i` was closed by the client; returns when that was seen.
     std::optional<std::chrono::steady_clock::time_point> wait_for_client_close(
         std::size_t i, std::chrono::milliseconds timeout) const;
