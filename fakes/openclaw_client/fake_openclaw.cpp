@@ -194,7 +194,7 @@ run_load(client_options const& options)
     l.wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - start).count();
 
-    std::vector<std::int64_t> ttfb, first_event, total, inter_event;
+    std::vector<std::int64_t> ttfb, first_event, total, inter_event, event_delay;
     std::map<std::string, int> errors;
     for (auto const& r : l.results)
     {
@@ -214,6 +214,8 @@ run_load(client_options const& options)
         {
             if (e.is_comment)
                 continue;
+            if (e.delay_us >= 0)
+                event_delay.push_back(e.delay_us);
             if (previous >= 0)
                 inter_event.push_back(e.t_us - previous);
             previous = e.t_us;
@@ -225,6 +227,7 @@ run_load(client_options const& options)
     l.first_event = latency_stats::of(std::move(first_event));
     l.total = latency_stats::of(std::move(total));
     l.inter_event = latency_stats::of(std::move(inter_event));
+    l.event_delay = latency_stats::of(std::move(event_delay));
     return l;
 }
 
@@ -252,7 +255,12 @@ to_json(turn_result const& r, bool with_events)
     {
         auto events = nlohmann::json::array();
         for (auto const& e : r.events)
-            events.push_back({{"t_us", e.t_us}, {"comment", e.is_comment}, {"data", e.data}});
+        {
+            nlohmann::json ej = {{"t_us", e.t_us}, {"comment", e.is_comment}, {"data", e.data}};
+            if (e.delay_us >= 0)
+                ej["delay_us"] = e.delay_us;
+            events.push_back(std::move(ej));
+        }
         j["events"] = std::move(events);
     }
     return j;
@@ -275,6 +283,7 @@ to_json(load_result const& l)
         {"first_event", stats_json(l.first_event)},
         {"total", stats_json(l.total)},
         {"inter_event", stats_json(l.inter_event)},
+        {"event_delay", stats_json(l.event_delay)},
     };
 }
 

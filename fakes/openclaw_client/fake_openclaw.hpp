@@ -50,6 +50,9 @@ struct event_record
     std::int64_t t_us = 0;
     bool is_comment = false;
     std::string data;
+    /// Sender-to-here delay of an event announced by a `: t=<unix micros>` comment (what
+    /// fake-model-runner --event-timestamps writes), from the system clock; -1 when unknown.
+    std::int64_t delay_us = -1;
 };
 
 struct turn_result
@@ -91,7 +94,7 @@ struct load_result
     int requests_sent = 0;
     std::int64_t wall_us = 0;
     double turns_per_second = 0;
-    latency_stats ttfb, first_event, total, inter_event;
+    latency_stats ttfb, first_event, total, inter_event, event_delay;
     std::vector<turn_result> results;  // completion order
 };
 

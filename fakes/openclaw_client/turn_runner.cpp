@@ -19,6 +19,7 @@
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
+#include <charconv>
 #include <exception>
 
 namespace fakes::openclaw {
@@ -70,6 +71,27 @@ std::int64_t
 micros_since(clock_type::time_point t0)
 {
     return std::chrono::duration_cast<std::chrono::microseconds>(clock_type::now() - t0).count();
+}
+
+// The send time fake-model-runner puts in a comment before an event: " t=<unix micros>".
+std::int64_t
+sent_stamp(std::string_view comment)
+{
+    while (!comment.empty() && comment.front() == ' ')
+        comment.remove_prefix(1);
+    if (!comment.starts_with("t="))
+        return -1;
+    comment.remove_prefix(2);
+    std::int64_t v = -1;
+    auto const [end, ec] = std::from_chars(comment.data(), comment.data() + comment.size(), v);
+    return ec == std::errc() ? v : -1;
+}
+
+std::int64_t
+unix_micros()
+{
+    return std::chrono::duration_cast<std::chrono::microseconds>(
+        std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 net::awaitable<void>
@@ -145,6 +167,7 @@ one_attempt(connection& c, built_request const& req, client_options const& o, tu
     std::size_t body_bytes = 0;
     char buf[16 * 1024];
     beast::error_code failure;
+    std::int64_t announced = -1;  // the last " t=" stamp not yet matched to an event
 
     while (!parser.is_done())
     {
@@ -159,11 +182,19 @@ one_attempt(connection& c, built_request const& req, client_options const& o, tu
         if (got > 0 && streaming)
         {
             auto const t_us = micros_since(t0);
+            auto const now_unix = unix_micros();
             events.clear();
             sse.feed(std::string_view(buf, got), events);
             for (auto const& e : events)
             {
-                r.events.push_back({t_us, e.is_comment, e.data});
+                r.events.push_back({t_us, e.is_comment, e.data, -1});
+                if (e.is_comment)
+                    announced = sent_stamp(e.data);
+                else if (announced >= 0)
+                {
+                    r.events.back().delay_us = now_unix - announced;
+                    announced = -1;
+                }
                 if (!e.is_comment && r.first_event_us < 0)
                     r.first_event_us = t_us;
                 std::string const added = chat.on_event(e);

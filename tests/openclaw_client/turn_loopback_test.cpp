@@ -390,3 +390,30 @@ TEST(turn_loopback, config_errors_send_nothing)
     EXPECT_EQ(r.requests_sent, 0);
     EXPECT_NE(r.user_message.find("/nonexistent/openclaw.json"), std::string::npos);
 }
+
+TEST(turn_loopback, send_stamps_in_comments_give_per_event_delays)
+{
+    oc_test::script_server server([](oc_test::script_connection& c, oc_test::recorded_request const&) {
+        auto const now = std::chrono::duration_cast<std::chrono::microseconds>(
+            std::chrono::system_clock::now().time_since_epoch()).count();
+        c.write(chunked_head);
+        c.chunk(": t=" + std::to_string(now) + "\n" + chunk_event("a"));
+        c.chunk(chunk_event("", "stop"));  // no stamp: no delay
+        c.chunk(": unrelated comment\n" + done_event);
+        c.write("0\r\n\r\n");
+        return true;
+    });
+    auto o = options_for(server.port());
+    o.repeat = 2;
+    auto const l = oc::run_load(o);
+    ASSERT_EQ(l.succeeded, 2);
+    auto const& events = l.results[0].events;
+    ASSERT_EQ(events.size(), 5u);
+    EXPECT_TRUE(events[0].is_comment);
+    EXPECT_GE(events[1].delay_us, 0);
+    EXPECT_LT(events[1].delay_us, 60'000'000);
+    EXPECT_EQ(events[2].delay_us, -1);
+    EXPECT_EQ(events[4].delay_us, -1);
+    EXPECT_EQ(l.event_delay.count, 2);
+    EXPECT_EQ(oc::to_json(l.results[0])["events"][1].contains("delay_us"), true);
+}
