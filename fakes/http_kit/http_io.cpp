@@ -87,7 +87,7 @@ request_reader::read(tcp::socket& socket, received_request& out)
         co_return hec;
     // Like Go's server: answer "Expect: 100-continue" before reading the body (curl waits 1 s otherwise).
     if(auto it = parser.get().find(http::field::expect);
-       it != parser.get().end() && iequals(std::string_view(it->value().data(), it->value().size()), "100-continue") && !parser.is_done())
+       answer_continue_ && it != parser.get().end() && iequals(std::string_view(it->value().data(), it->value().size()), "100-continue") && !parser.is_done())
     {
         static constexpr std::string_view cont = "HTTP/1.1 100 Continue\r\n\r\n";
         auto [wec, wn] = co_await net::async_write(socket, net::buffer(cont.data(), cont.size()), net::as_tuple(net::use_awaitable));

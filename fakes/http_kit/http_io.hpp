@@ -50,6 +50,10 @@ public:
     /// body over the limit -> `body_too_large(ec)` true (the connection must then be closed).
     net::awaitable<error_code> read(tcp::socket& socket, received_request& out);
 
+    /// Answer "Expect: 100-continue" with "HTTP/1.1 100 Continue" before reading the body, as
+    /// Go's server does (off by default: a proxy may prefer to forward the expectation).
+    void answer_expect_continue(bool on) { answer_continue_ = on; }
+
     static bool end_of_stream(const error_code& ec);
     static bool body_too_large(const error_code& ec);
 
@@ -59,6 +63,7 @@ public:
 private:
     struct impl;
     std::unique_ptr<impl> impl_;
+    bool answer_continue_ = false;
 };
 
 /// Standard reason phrase ("OK", "Not Found", ...); "Unknown" for odd codes.

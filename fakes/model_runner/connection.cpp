@@ -64,6 +64,7 @@ net::awaitable<void>
 session::run()
 {
     http_kit::request_reader reader(st_.options.max_body + 64 * 1024);
+    reader.answer_expect_continue(true);
     for(;;)
     {
         http_kit::received_request req;
