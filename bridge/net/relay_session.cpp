@@ -454,13 +454,91 @@ net::awaitable<std::optional<failure>> relay_session::connect_upstream()
     co_return std::nullopt;
 }
 
+// Reads the next piece of the request body into relay_buf_ and points the body at it. On error
+// answers the client (413/400) or notes the disconnect, and returns false.
+net::awaitable<bool> relay_session::read_request_piece()
+{
+    const auto& cfg = ctx_.config;
+    auto& body = req_parser_->get().body();
+    for (;;)
+    {
+        if (req_parser_->is_done())
+        {
+            body.data = nullptr;
+            body.size = 0;
+            body.more = false;
+            co_return true;
+        }
+        body.data = relay_buf_;
+        body.size = relay_buffer_size;
+        set_deadline(cfg.body_idle_timeout);
+        auto [ec, n] = co_await http::async_read_some(client_, client_buf_, *req_parser_, nothrow);
+        if (ec == http::error::need_buffer)
+            ec = {};
+        if (ec)
+        {
+            close_upstream();
+            if (ec == http::error::body_limit)
+            {
+                rec_.flags |= flag_dpe;
+                co_await send_error(failure::body_too_large, {}, false);
+            }
+            else if (is_protocol_error(ec))
+            {
+                rec_.flags |= flag_dpe;
+                rec_.detail = "request body: " + ec.message();
+                co_await send_error(failure::bad_request, rec_.detail, false);
+            }
+            else
+            {
+                rec_.flags |= flag_dc;
+                rec_.detail = client_timed_out_ ? "client body idle timeout" : "client closed during the request body";
+            }
+            co_return false;
+        }
+        const std::size_t got = relay_buffer_size - body.size;
+        body.more = !req_parser_->is_done();
+        // A read that only consumed framing (a chunk header) has nothing to forward; an empty
+        // piece would read as the last chunk to the serializer.
+        if (got == 0 && body.more)
+            continue;
+        body.data = got > 0 ? relay_buf_ : nullptr;
+        body.size = got;
+        rec_.bytes_in += got;
+        co_return true;
+    }
+}
+
 net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool idempotent, bool expect_continue)
 {
     const auto& cfg = ctx_.config;
     auto& req = req_parser_->get();
     const bool proxied = !(cfg.direct || !cfg.proxy);
 
-    // --- 2. the request, on a pooled connection or a fresh one; at most one retry ---------------
+    // --- 2. the first body piece is read before anything goes upstream: framing errors found in
+    // it (bad chunk sizes, trailers posing as framing, the body limit) are answered with nothing
+    // forwarded, and the piece can be resent if a pooled connection turns out stale. ----------
+    auto& first_body = req.body();
+    first_body.data = nullptr;
+    first_body.size = 0;
+    first_body.more = false;
+    if (has_body)
+    {
+        if (expect_continue)
+        {
+            static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+            auto [ec, n] = co_await net::async_write(client_, net::buffer(continue_line), nothrow);
+            if (ec)
+            {
+                rec_.flags |= flag_dc;
+                co_return outcome::close;
+            }
+        }
+        if (!co_await read_request_piece())
+            co_return outcome::close;
+    }
+
+    // --- 3. the request, on a pooled connection or a fresh one; at most one retry ---------------
     for (int attempt = 0;; ++attempt)
     {
         bool reused = false;
@@ -488,7 +566,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
                 close_upstream();
                 if (client_gone_ || client_timed_out_)
                     co_return outcome::close;
-                // Nothing of the body was read from the client yet: safe to resend, any method.
+                // Nothing reached the proxy and the first body piece is still held: resend.
                 if (reused && attempt == 0 && !upstream_timed_out_)
                 {
                     rec_.retried = true;
@@ -501,60 +579,13 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
                 co_return has_body ? outcome::close : outcome::keep_alive;
             }
         }
-        if (expect_continue && has_body && attempt == 0)
-        {
-            static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-            auto [ec, n] = co_await net::async_write(client_, net::buffer(continue_line), nothrow);
-            if (ec)
-            {
-                rec_.flags |= flag_dc;
-                co_return outcome::close;
-            }
-        }
-
-        // Request body: one client read, then its upstream write.
+        // Request body: the first piece (already read) or one client read, then its upstream write.
+        bool piece_pending = has_body;
         while (!req_sr_->is_done())
         {
-            auto& body = req.body();
-            if (!req_parser_->is_done())
-            {
-                body.data = relay_buf_;
-                body.size = relay_buffer_size;
-                auto [ec, n] = co_await http::async_read_some(client_, client_buf_, *req_parser_, nothrow);
-                if (ec == http::error::need_buffer)
-                    ec = {};
-                if (ec)
-                {
-                    close_upstream();
-                    if (ec == http::error::body_limit)
-                    {
-                        rec_.flags |= flag_dpe;
-                        co_await send_error(failure::body_too_large, {}, false);
-                    }
-                    else if (is_protocol_error(ec))
-                    {
-                        rec_.flags |= flag_dpe;
-                        rec_.detail = "request body: " + ec.message();
-                        co_await send_error(failure::bad_request, rec_.detail, false);
-                    }
-                    else
-                    {
-                        rec_.flags |= flag_dc;
-                        rec_.detail = client_timed_out_ ? "client body idle timeout" : "client closed during the request body";
-                    }
-                    co_return outcome::close;
-                }
-                body.size = relay_buffer_size - body.size;
-                body.data = relay_buf_;
-                body.more = !req_parser_->is_done();
-                rec_.bytes_in += body.size;
-            }
-            else
-            {
-                body.data = nullptr;
-                body.size = 0;
-                body.more = false;
-            }
+            if (!piece_pending && !co_await read_request_piece())
+                co_return outcome::close;
+            piece_pending = false;
             set_deadline(cfg.body_idle_timeout);
             auto [ec, n] = co_await http::async_write(upstream_, *req_sr_, nothrow);
             if (ec == http::error::need_buffer)
@@ -574,7 +605,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             }
         }
 
-        // --- 3. the response head, watching the client meanwhile --------------------------------
+        // --- 4. the response head, watching the client meanwhile --------------------------------
         phase_ = phase::response_head;
         set_deadline(cfg.response_header_timeout);
         start_client_watch();
@@ -652,7 +683,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
         co_return outcome::keep_alive;
     }
 
-    // --- 4. the proxy's own denial is answered by us, not relayed -------------------------------
+    // --- 5. the proxy's own denial is answered by us, not relayed -------------------------------
     std::size_t prefix_len = 0;
     if (proxied && may_be_denial(status))
     {
@@ -706,7 +737,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
         }
     }
 
-    // --- 5. relay the response: each upstream read followed by its client write -----------------
+    // --- 6. relay the response: each upstream read followed by its client write -----------------
     ctx_.policy.rewrite_response(res.base());
     bool keep = client_keep_alive_ && !ctx_.draining.load();
     const bool body_allowed = !is_head_ && status != 204 && status != 304;
@@ -755,6 +786,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
         {
             body.data = relay_buf_;
             body.size = relay_buffer_size;
+            set_deadline(cfg.body_idle_timeout);
             auto [ec, n] = co_await http::async_read_some(upstream_, upstream_buf_, *res_parser_, nothrow);
             if (ec == http::error::need_buffer)
                 ec = {};
@@ -779,8 +811,10 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
                 co_return outcome::close;
             }
             body.size = relay_buffer_size - body.size;
-            body.data = relay_buf_;
             body.more = !res_parser_->is_done();
+            if (body.size == 0 && body.more)
+                continue; // only framing was read (see the request loop)
+            body.data = body.size > 0 ? relay_buf_ : nullptr;
         }
         else
         {
@@ -797,7 +831,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             ec = {};
         if (ec)
         {
-            rec_.flags |= client_timed_out_ || upstream_timed_out_ ? flag_dc : flag_dc;
+            rec_.flags |= flag_dc;
             rec_.detail = "client write: " + ec.message();
             close_upstream();
             co_return outcome::close;
@@ -805,7 +839,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
     }
     stop_client_watch();
 
-    // --- 6. clean end: both connections stay alive where HTTP allows -------------------------
+    // --- 7. clean end: both connections stay alive where HTTP allows -------------------------
     if (res_parser_->keep_alive() && !upstream_close_delimited && upstream_.is_open())
         worker_.pool.put(std::move(upstream_));
     else

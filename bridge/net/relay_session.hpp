@@ -48,6 +48,7 @@ private:
     boost::asio::awaitable<void> watchdog(std::shared_ptr<relay_session> self);
     boost::asio::awaitable<outcome> serve_one(bool first);
     boost::asio::awaitable<outcome> relay(bool has_body, bool idempotent, bool expect_continue);
+    boost::asio::awaitable<bool> read_request_piece();
     boost::asio::awaitable<std::optional<failure>> connect_upstream();
     boost::asio::awaitable<void> send_error(failure what, std::string detail, bool keep_alive);
     boost::asio::awaitable<void> lingering_close();
