@@ -141,7 +141,8 @@ TEST_F(binary_test, failure_prints_openclaws_message_and_code)
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.out, "request failed (provider internal error, HTTP 502). This is usually temporary\n");
 
-    r = run(binary + " --config " + write_config(oc_test::closed_port()) + " --json");
+    oc_test::refused_port refused;
+    r = run(binary + " --config " + write_config(refused.port()) + " --json");
     EXPECT_EQ(r.exit_code, 2);
     auto const at = r.out.find("LLM request failed: connection refused by the provider endpoint.\n");
     ASSERT_NE(at, std::string::npos) << r.out;

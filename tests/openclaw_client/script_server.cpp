@@ -181,12 +181,11 @@ script_server::close(tcp::socket& socket, bool graceful)
     socket.close(ignored);
 }
 
-unsigned short
-closed_port()
+refused_port::refused_port() : socket_(ioc_)
 {
-    net::io_context ioc;
-    tcp::acceptor a(ioc, tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
-    return a.local_endpoint().port();
+    socket_.open(tcp::v4());
+    socket_.bind(tcp::endpoint(net::ip::make_address("127.0.0.1"), 0));
+    port_ = socket_.local_endpoint().port();
 }
 
 }  // namespace oc_test

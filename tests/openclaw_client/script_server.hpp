@@ -75,8 +75,19 @@ private:
     bool stopping_ = false;
 };
 
-/// A port on which nothing listens (bound, then released).
-unsigned short closed_port();
+/// A loopback port that refuses connections: bound but never listening, so no other process
+/// can take it while the test runs.
+class refused_port
+{
+public:
+    refused_port();
+    unsigned short port() const { return port_; }
+
+private:
+    boost::asio::io_context ioc_;
+    boost::asio::ip::tcp::socket socket_;
+    unsigned short port_ = 0;
+};
 
 /// Waits for `pred` under `m`/`cv` up to `timeout`.
 template <class Pred>

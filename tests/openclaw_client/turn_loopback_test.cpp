@@ -272,7 +272,8 @@ TEST(turn_loopback, close_delimited_cut_before_finish_reason_reads_as_timeout)
 
 TEST(turn_loopback, connection_refused)
 {
-    auto o = options_for(oc_test::closed_port());
+    oc_test::refused_port refused;
+    auto o = options_for(refused.port());
     auto r = oc::run_turn(o);
     EXPECT_EQ(r.error, oc::error_class::connection_refused) << r.detail;
     EXPECT_EQ(r.user_message, "LLM request failed: connection refused by the provider endpoint.");
