@@ -149,9 +149,21 @@ TEST(bridge_process_contract, loopback_listen_prints_no_warning)
     o.args = {"--proxy", "http://127.0.0.1:3128", "--target", k_target};
     bridge_process bridge(o);
     ASSERT_TRUE(bridge.start());
-    ASSERT_TRUE(bridge.process().signal(SIGTERM));
-    EXPECT_EQ(bridge.process().wait_exit(10s), 0);
+    // Start-up warnings come before the ready line.
     EXPECT_FALSE(has_warning(bridge.log_entries())) << bridge.output();
+}
+
+TEST(bridge_process_contract, sigterm_right_after_the_ready_line_is_a_graceful_stop)
+{
+    // Whoever reads the ready line may stop the bridge at once (a test, a supervisor): the
+    // signal handling must already be in place, so the exit is a clean 0, not death by SIGTERM.
+    bridge_options o;
+    o.program = MRB_BRIDGE_BINARY;
+    o.args = {"--proxy", "http://127.0.0.1:3128", "--target", k_target};
+    bridge_process bridge(o);
+    ASSERT_TRUE(bridge.start());
+    ASSERT_TRUE(bridge.process().signal(SIGTERM));
+    EXPECT_EQ(bridge.process().wait_exit(10s), 0) << bridge.output();
 }
 
 std::string base64(const std::string& in)

@@ -193,6 +193,11 @@ struct dmr_answer {
     std::string body;
 };
 
+void PrintTo(const dmr_answer& a, std::ostream* os)
+{
+    *os << a.name;
+}
+
 class model_runner_answers : public bridge_test, public testing::WithParamInterface<dmr_answer> {};
 
 TEST_P(model_runner_answers, reach_the_client_unchanged)

@@ -86,7 +86,8 @@ TEST(bridge_through_squid, squid_denial_becomes_the_bridge_denial_answer)
     EXPECT_GE(r->status, 400);
     EXPECT_LT(r->status, 500);
     EXPECT_TRUE(is_openai_error(*r));
-    EXPECT_NE(error_message(*r).find("--allow-host localhost"), std::string::npos) << r->body;
+    // The fix names the target's host as the bridge was told it.
+    EXPECT_NE(error_message(*r).find("--allow-host 127.0.0.1"), std::string::npos) << r->body;
     ASSERT_TRUE(bridge.wait_for_access_log(1, 5s));
     EXPECT_TRUE(has_flag(bridge.access_log()[0], "PD"));
     EXPECT_EQ(allowed.connection_count(), 0u);

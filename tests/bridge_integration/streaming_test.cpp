@@ -127,6 +127,11 @@ struct cut_case {
     bool reset;              // RST, or else FIN
 };
 
+void PrintTo(const cut_case& c, std::ostream* os)
+{
+    *os << c.name;
+}
+
 class cut_stream : public bridge_test, public testing::WithParamInterface<cut_case> {};
 
 TEST_P(cut_stream, reaches_the_client_as_a_cut_and_the_bridge_keeps_serving)

@@ -42,6 +42,11 @@ struct garbage_case {
     std::string answer;
 };
 
+void PrintTo(const garbage_case& c, std::ostream* os)
+{
+    *os << c.name;
+}
+
 class garbage_answer : public bridge_test, public testing::WithParamInterface<garbage_case> {};
 
 TEST_P(garbage_answer, gets_a_json_502_and_the_connection_is_dropped)
@@ -69,9 +74,28 @@ INSTANTIATE_TEST_SUITE_P(bridge, garbage_answer,
     testing::Values(garbage_case{"not_http", "SSH-2.0-OpenSSH_9.2p1 Debian-2\r\n\r\n"},
         garbage_case{"bad_status_code", "HTTP/1.1 2000 OK\r\nContent-Length: 0\r\n\r\n"},
         garbage_case{"bad_content_length", "HTTP/1.1 200 OK\r\nContent-Length: abc\r\n\r\nabc"},
-        garbage_case{"differing_content_lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc"},
-        garbage_case{"obs_fold", "HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\nContent-Length: 2\r\n\r\nok"}),
+        garbage_case{"differing_content_lengths", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc"}),
     [](const auto& info) { return std::string(info.param.name); });
+
+TEST_F(bridge_test, obs_fold_in_a_response_is_never_relayed_as_a_fold)
+{
+    // RFC 9112 5.2: discard with 502, or replace each fold with SP. Relaying the fold is neither.
+    start_upstream({{step::read_request(), step::send("HTTP/1.1 200 OK\r\nX-A: 1\r\n folded\r\nContent-Length: 2\r\n\r\nok")}});
+    ASSERT_TRUE(start_bridge());
+    auto c = client();
+    ASSERT_TRUE(c.send(request("GET", "/models")));
+    const auto r = c.read_response(5s);
+    ASSERT_TRUE(r) << "no parsable response (a relayed fold does not parse)";
+    if (r->status == 502) {
+        EXPECT_TRUE(is_openai_error(*r));
+        return;
+    }
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body, "ok");
+    const auto v = r->head.get("X-A");
+    ASSERT_TRUE(v);
+    EXPECT_EQ(v->find_first_of("\r\n"), std::string::npos);
+}
 
 TEST_F(bridge_test, silent_proxy_gets_a_json_504_at_the_header_deadline)
 {
@@ -208,6 +232,11 @@ const std::string k_squid_html =
     "retrieved</title></head><body id=ERR_ACCESS_DENIED><h1>ERROR</h1><h2>The requested URL could not be retrieved</h2>"
     "<p>Access Denied.</p><p>Access control configuration prevents your request from being allowed at this time.</p>"
     "</body></html>\n";
+
+void PrintTo(const deny_case& c, std::ostream* os)
+{
+    *os << c.name;
+}
 
 class proxy_denial : public bridge_test, public testing::WithParamInterface<deny_case> {};
 
