@@ -4,6 +4,7 @@
 #include "core/bridge_config.hpp"
 #include "core/proxy_url.hpp"
 #include "net/access_log.hpp"
+#include "net/capture.hpp"
 #include "net/server.hpp"
 
 #ifdef MRB_HAVE_SETUP
@@ -15,6 +16,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -182,7 +184,20 @@ int serve(const mrb::bridge_config& c)
         log.write(mrb::log_level::warn,
                   "listening on a non-loopback address: anyone who can reach it can use the Model Runner",
                   {{"listen", c.listen_host}});
-    mrb::server srv(c, log);
+    std::unique_ptr<mrb::capture> capture_sink;
+    if (!c.capture_file.empty())
+    {
+        try
+        {
+            capture_sink = std::make_unique<mrb::capture>(c.capture_file, c.capture_bodies);
+        }
+        catch (const std::exception& e)
+        {
+            std::fprintf(stderr, "model-runner-bridge: %s\n", e.what());
+            return 2;
+        }
+    }
+    mrb::server srv(c, log, capture_sink.get());
     try
     {
         srv.listen();

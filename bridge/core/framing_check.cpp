@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -135,6 +136,8 @@ std::string_view describe(framing_error e) noexcept
     case framing_error::missing_host: return "missing Host header";
     case framing_error::duplicate_host: return "more than one Host header";
     case framing_error::invalid_host: return "invalid Host header";
+    case framing_error::bad_chunk: return "malformed chunked body";
+    case framing_error::framing_in_trailer: return "Content-Length, Transfer-Encoding or Host in a trailer";
     }
     return "invalid framing";
 }
@@ -183,6 +186,85 @@ framing_error check_raw_head(std::string_view head) noexcept
             return framing_error::space_before_colon;
     }
     return framing_error::none;
+}
+
+framing_error check_chunked_prefix(std::string_view b) noexcept
+{
+    std::size_t pos = 0;
+    // Returns the line at pos (without CRLF) and moves past it; nullopt if incomplete; sets
+    // bad on a bare CR/LF.
+    bool bad = false;
+    auto next_line = [&](std::string_view& line) -> bool {
+        for (std::size_t i = pos; i < b.size(); ++i)
+        {
+            if (b[i] == '\n')
+            {
+                bad = true; // LF without CR
+                return false;
+            }
+            if (b[i] == '\r')
+            {
+                if (i + 1 >= b.size())
+                    return false; // need more
+                if (b[i + 1] != '\n')
+                {
+                    bad = true;
+                    return false;
+                }
+                line = b.substr(pos, i - pos);
+                pos = i + 2;
+                return true;
+            }
+        }
+        return false;
+    };
+    for (;;)
+    {
+        std::string_view line;
+        if (!next_line(line))
+            return bad ? framing_error::bad_chunk : framing_error::none;
+        // chunk-size: 1*HEXDIG, at most 15 digits (no 0x, sign, '_' or whitespace)
+        std::size_t digits = 0;
+        std::uint64_t size = 0;
+        while (digits < line.size() && std::isxdigit(static_cast<unsigned char>(line[digits])))
+        {
+            const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(line[digits])));
+            size = size * 16 + static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
+            ++digits;
+        }
+        if (digits == 0 || digits > 15)
+            return framing_error::bad_chunk;
+        const std::string_view ext = line.substr(digits);
+        if (!ext.empty() && ext.front() != ';')
+            return framing_error::bad_chunk;
+        for (char c : ext)
+            if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f)
+                return framing_error::bad_chunk;
+        if (size == 0)
+            break;
+        if (b.size() - pos < size + 2)
+            return framing_error::none; // data (or its CRLF) not all here yet
+        if (b.compare(pos + size, 2, "\r\n") != 0)
+            return framing_error::bad_chunk;
+        pos += size + 2;
+    }
+    // Trailer section: fields, then an empty line.
+    for (;;)
+    {
+        std::string_view line;
+        if (!next_line(line))
+            return bad ? framing_error::bad_chunk : framing_error::none;
+        if (line.empty())
+            return framing_error::none;
+        if (line.front() == ' ' || line.front() == '\t')
+            return framing_error::bad_chunk;
+        const auto colon = line.find(':');
+        if (colon == std::string_view::npos || colon == 0)
+            return framing_error::bad_chunk;
+        const auto name = line.substr(0, colon);
+        if (iequals(name, "content-length") || iequals(name, "transfer-encoding") || iequals(name, "host"))
+            return framing_error::framing_in_trailer;
+    }
 }
 
 framing_error check_request_framing(const http::request_header<>& header)

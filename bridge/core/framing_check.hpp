@@ -28,6 +28,8 @@ enum class framing_error
     missing_host,
     duplicate_host,
     invalid_host,
+    bad_chunk,                  ///< chunk size/extension/line ending/data terminator malformed
+    framing_in_trailer,         ///< Content-Length, Transfer-Encoding or Host in a trailer
 };
 
 /// Human-readable cause (goes into the 400 body and the log).
@@ -36,6 +38,10 @@ std::string_view describe(framing_error e) noexcept;
 /// Checks the raw request head: the bytes from the request line up to and including the empty
 /// line (CRLFCRLF).
 framing_error check_raw_head(std::string_view head) noexcept;
+
+/// Checks the start of a chunked body: as many bytes as are at hand, complete or not. Stricter
+/// than Boost 1.81's parser (which waits forever on bare LF and lets trailers carry framing).
+framing_error check_chunked_prefix(std::string_view bytes) noexcept;
 
 /// Checks the parsed request header's framing fields and Host.
 framing_error check_request_framing(const boost::beast::http::request_header<>& header);

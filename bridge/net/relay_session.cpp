@@ -1,5 +1,6 @@
 #include "relay_session.hpp"
 
+#include "capture.hpp"
 #include "core/denial.hpp"
 #include "core/framing_check.hpp"
 
@@ -67,6 +68,18 @@ std::size_t find_head_end(std::string_view data, std::size_t from)
             return i + 3;
     }
     return std::string_view::npos;
+}
+
+// Heads for the capture: [name, value] pairs in wire order, credential values redacted.
+nlohmann::json fields_json(const http::fields& fields)
+{
+    auto out = nlohmann::json::array();
+    for (const auto& f : fields)
+    {
+        const std::string name(f.name_string());
+        out.push_back({name, capture::is_credential(name) ? std::string("[redacted]") : std::string(f.value())});
+    }
+    return out;
 }
 
 } // namespace
@@ -259,6 +272,43 @@ void relay_session::finish_record()
 {
     rec_.dur_us = micros(clock::now() - start_);
     ctx_.log.access(rec_);
+    if (ctx_.capture_sink && !cap_.is_null())
+    {
+        cap_["status"] = rec_.status;
+        cap_["bytes_in"] = rec_.bytes_in;
+        cap_["bytes_out"] = rec_.bytes_out;
+        cap_["dur_us"] = rec_.dur_us;
+        cap_["ttfb_us"] = rec_.ttfb_us;
+        cap_["sse_events"] = rec_.sse_events;
+        cap_["upstream_reused"] = rec_.upstream_reused;
+        cap_["retried"] = rec_.retried;
+        cap_["flags"] = access_log::flag_names(rec_.flags);
+        cap_["end"] = rec_.flags == 0 ? "complete" : "failed";
+        if (!rec_.detail.empty())
+            cap_["detail"] = rec_.detail;
+        ctx_.capture_sink->write(cap_);
+    }
+    cap_ = nullptr;
+}
+
+void relay_session::capture_piece(const void* data, std::size_t size, std::size_t events, const char* body_key)
+{
+    if (!ctx_.capture_sink || cap_.is_null())
+        return;
+    const auto t = micros(clock::now() - start_);
+    if (std::string_view(body_key) == "response_body")
+    {
+        cap_["chunks"].push_back({t, size});
+        for (std::size_t i = 0; i < events; ++i)
+            cap_["sse_event_us"].push_back(t);
+    }
+    if (ctx_.capture_sink->bodies() && size > 0)
+    {
+        auto& b = cap_[body_key];
+        if (b.is_null())
+            b = std::string();
+        b.get_ref<std::string&>().append(static_cast<const char*>(data), size);
+    }
 }
 
 net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
@@ -403,7 +453,16 @@ net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
     is_head_ = req.method() == http::verb::head;
     const bool expect_continue = iequals(req[http::field::expect], "100-continue");
     const bool idempotent = header_policy::is_idempotent(req.method());
+    if (ctx_.capture_sink)
+    {
+        cap_ = {{"ts_unix_us", std::chrono::duration_cast<std::chrono::microseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch()).count()},
+                {"request", {{"method", rec_.method}, {"target", rec_.path}, {"version", client_version_},
+                             {"headers", fields_json(req.base())}}}};
+    }
     ctx_.policy.rewrite_request(req.base(), origin_form);
+    if (!cap_.is_null())
+        cap_["upstream_request"] = {{"target", std::string(req.target())}, {"headers", fields_json(req.base())}};
 
     co_return co_await relay(has_body, idempotent, expect_continue);
 }
@@ -505,7 +564,48 @@ net::awaitable<bool> relay_session::read_request_piece()
         body.data = got > 0 ? relay_buf_ : nullptr;
         body.size = got;
         rec_.bytes_in += got;
+        capture_piece(relay_buf_, got, 0, "request_body");
         co_return true;
+    }
+}
+
+// Reads the upstream response head into upstream_buf_, checks the raw bytes (obs-fold, bare CR,
+// NUL... which Boost 1.81 lets through) and hands exactly the head to the parser.
+net::awaitable<std::tuple<error_code, std::size_t>> relay_session::read_response_head()
+{
+    constexpr std::size_t limit = 64 * 1024;
+    std::size_t scanned = 0;
+    for (;;)
+    {
+        const auto data = std::string_view(static_cast<const char*>(upstream_buf_.data().data()), upstream_buf_.size());
+        const std::size_t head_len = find_head_end(data, scanned > 3 ? scanned - 3 : 0);
+        if (head_len != std::string_view::npos)
+        {
+            const std::string_view head = data.substr(0, head_len);
+            if (const auto e = check_raw_head(head); e != framing_error::none)
+            {
+                rec_.detail = "response head: " + std::string(describe(e));
+                co_return std::tuple{error_code(http::error::bad_field), head_len};
+            }
+            error_code ec;
+            res_parser_->put(net::buffer(head.data(), head.size()), ec);
+            if (!ec && !res_parser_->is_header_done())
+                ec = http::error::partial_message;
+            if (!ec)
+                upstream_buf_.consume(head_len);
+            co_return std::tuple{ec, head_len};
+        }
+        scanned = data.size();
+        if (data.size() > limit)
+            co_return std::tuple{error_code(http::error::header_limit), std::size_t{0}};
+        auto [ec, n] = co_await upstream_.async_read_some(upstream_buf_.prepare(relay_buffer_size), nothrow);
+        if (ec)
+        {
+            if (ec == net::error::eof)
+                ec = data.empty() ? error_code(http::error::end_of_stream) : error_code(http::error::partial_message);
+            co_return std::tuple{ec, std::size_t{0}};
+        }
+        upstream_buf_.commit(n);
     }
 }
 
@@ -531,6 +631,19 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             if (ec)
             {
                 rec_.flags |= flag_dc;
+                co_return outcome::close;
+            }
+        }
+        // Boost 1.81 waits forever on bare-LF chunk lines and lets trailers carry framing: check
+        // the chunked bytes already at hand ourselves.
+        if (req_parser_->chunked())
+        {
+            const std::string_view buffered(static_cast<const char*>(client_buf_.data().data()), client_buf_.size());
+            if (const auto e = check_chunked_prefix(buffered); e != framing_error::none)
+            {
+                rec_.flags |= flag_dpe;
+                rec_.detail = std::string(describe(e));
+                co_await send_error(failure::bad_request, rec_.detail, false);
                 co_return outcome::close;
             }
         }
@@ -618,7 +731,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             if (is_head_)
                 res_parser_->skip(true);
             const std::size_t before = upstream_buf_.size();
-            auto [ec, n] = co_await http::async_read_header(upstream_, upstream_buf_, *res_parser_, nothrow);
+            auto [ec, head_len] = co_await read_response_head();
             if (!ec)
             {
                 const unsigned status = res_parser_->get().result_int();
@@ -655,7 +768,8 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             if (is_protocol_error(ec))
             {
                 rec_.flags |= flag_upe;
-                rec_.detail = "response head: " + ec.message();
+                if (rec_.detail.empty())
+                    rec_.detail = "response head: " + ec.message();
                 co_await send_error(failure::proxy_bad_response, rec_.detail, !has_body);
             }
             else
@@ -738,6 +852,9 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
     }
 
     // --- 6. relay the response: each upstream read followed by its client write -----------------
+    if (!cap_.is_null())
+        cap_["upstream_response"] = {{"status", status}, {"reason", std::string(res.reason())},
+                                     {"headers", fields_json(res.base())}};
     ctx_.policy.rewrite_response(res.base());
     bool keep = client_keep_alive_ && !ctx_.draining.load();
     const bool body_allowed = !is_head_ && status != 204 && status != 304;
@@ -758,6 +875,13 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
 
     phase_ = phase::response_body;
     set_deadline(cfg.body_idle_timeout);
+    if (!cap_.is_null())
+    {
+        cap_["response"] = {{"status", status}, {"headers", fields_json(res.base())}};
+        cap_["chunks"] = nlohmann::json::array();
+        if (count_sse)
+            cap_["sse_event_us"] = nlohmann::json::array();
+    }
     res_sr_.emplace(res);
     {
         auto [ec, n] = co_await http::async_write_header(client_, *res_sr_, nothrow);
@@ -822,9 +946,13 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             body.size = 0;
             body.more = false;
         }
+        std::size_t events = 0;
         if (count_sse && body.size > 0)
-            rec_.sse_events += sse_.feed(std::string_view(static_cast<const char*>(body.data), body.size));
+            events = sse_.feed(std::string_view(static_cast<const char*>(body.data), body.size));
+        rec_.sse_events += events;
         rec_.bytes_out += body.size;
+        if (body.size > 0)
+            capture_piece(body.data, body.size, events, "response_body");
         set_deadline(cfg.body_idle_timeout);
         auto [ec, n] = co_await http::async_write(client_, *res_sr_, nothrow);
         if (ec == http::error::need_buffer)
@@ -867,6 +995,13 @@ net::awaitable<void> relay_session::send_error(failure what, std::string detail,
     res.keep_alive(keep_alive);
     phase_ = phase::replying;
     set_deadline(ctx_.config.body_idle_timeout);
+    if (!cap_.is_null())
+    {
+        cap_["response"] = {{"status", reply.status}, {"generated_by", "model-runner-bridge"},
+                            {"headers", fields_json(res.base())}};
+        if (ctx_.capture_sink->bodies())
+            cap_["response_body"] = res.body();
+    }
     if (client_.is_open())
     {
         auto [ec, n] = co_await http::async_write(client_, res, nothrow);

@@ -8,6 +8,8 @@
 #include "core/sse_counter.hpp"
 #include "relay_context.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -19,6 +21,7 @@
 #include <chrono>
 #include <memory>
 #include <optional>
+#include <tuple>
 
 namespace mrb {
 
@@ -49,6 +52,7 @@ private:
     boost::asio::awaitable<outcome> serve_one(bool first);
     boost::asio::awaitable<outcome> relay(bool has_body, bool idempotent, bool expect_continue);
     boost::asio::awaitable<bool> read_request_piece();
+    boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_response_head();
     boost::asio::awaitable<std::optional<failure>> connect_upstream();
     boost::asio::awaitable<void> send_error(failure what, std::string detail, bool keep_alive);
     boost::asio::awaitable<void> lingering_close();
@@ -61,6 +65,7 @@ private:
     void close_upstream() noexcept;
     void close_client() noexcept;
     void finish_record();
+    void capture_piece(const void* data, std::size_t size, std::size_t events, const char* body_key);
 
     relay_context& ctx_;
     worker& worker_;
@@ -95,6 +100,7 @@ private:
     bool client_keep_alive_ = true;
     bool is_head_ = false;
     sse_counter sse_;
+    nlohmann::json cap_; ///< the exchange being captured (null when --capture is off)
 
     // The one relay buffer: each read is followed by its write, so one is enough.
     static constexpr std::size_t relay_buffer_size = 4096;

@@ -29,7 +29,7 @@ struct server::impl
         signals.emplace(workers[0]->ioc);
         drain_timer.emplace(workers[0]->ioc);
         ctx.on_session_end = [this] {
-            if (ctx.active_connections.fetch_sub(1) == 1 && ctx.draining.load())
+            if (ctx.active_connections.fetch_sub(1) == 1 && ctx.draining.load() && !stopped.load())
                 net::post(workers[0]->ioc, [this] { hard_stop(); });
         };
     }

@@ -183,8 +183,45 @@ TEST(framing_response, invalid_upstream_framing)
 
 TEST(framing, every_error_is_described)
 {
-    for (int e = 0; e <= static_cast<int>(framing_error::invalid_host); ++e)
+    for (int e = 0; e <= static_cast<int>(framing_error::framing_in_trailer); ++e)
         EXPECT_FALSE(mrb::describe(static_cast<framing_error>(e)).empty());
+}
+
+} // namespace
+
+namespace {
+
+using mrb::check_chunked_prefix;
+
+TEST(framing_chunked, valid_prefixes_pass)
+{
+    EXPECT_EQ(check_chunked_prefix(""), framing_error::none);
+    EXPECT_EQ(check_chunked_prefix("5\r\nhel"), framing_error::none);
+    EXPECT_EQ(check_chunked_prefix("5\r\nhello\r\n0\r\n\r\n"), framing_error::none);
+    EXPECT_EQ(check_chunked_prefix("5;ext=1\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\nGET"), framing_error::none);
+    EXPECT_EQ(check_chunked_prefix("5\r"), framing_error::none);
+}
+
+TEST(framing_chunked, bad_sizes)
+{
+    for (const char* b : {"0x5\r\nhello\r\n0\r\n\r\n", "+5\r\nhello\r\n", "5_0\r\nhello\r\n", " 5\r\nhello\r\n",
+                          "5 \r\nhello\r\n", "10000000000000005\r\nhello\r\n", "\r\n", "5;a\x01\r\nhello\r\n"})
+        EXPECT_EQ(check_chunked_prefix(b), framing_error::bad_chunk) << b;
+}
+
+TEST(framing_chunked, bad_line_endings_and_terminators)
+{
+    EXPECT_EQ(check_chunked_prefix("5\nhello\n0\n\n"), framing_error::bad_chunk);
+    EXPECT_EQ(check_chunked_prefix("5\rhello"), framing_error::bad_chunk);
+    EXPECT_EQ(check_chunked_prefix("5\r\nhelloX0\r\n\r\n"), framing_error::bad_chunk);
+    EXPECT_EQ(check_chunked_prefix("0\r\n folded: x\r\n\r\n"), framing_error::bad_chunk);
+}
+
+TEST(framing_chunked, framing_fields_in_trailers)
+{
+    EXPECT_EQ(check_chunked_prefix("5\r\nhello\r\n0\r\nContent-Length: 50\r\n\r\n"), framing_error::framing_in_trailer);
+    EXPECT_EQ(check_chunked_prefix("0\r\ntransfer-encoding: gzip\r\n\r\n"), framing_error::framing_in_trailer);
+    EXPECT_EQ(check_chunked_prefix("0\r\nHost: evil\r\n\r\n"), framing_error::framing_in_trailer);
 }
 
 } // namespace
