@@ -9,6 +9,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <csignal>
 #include <thread>
 #include <vector>
 
@@ -126,6 +127,7 @@ struct server::impl
     std::size_t next_worker = 0;
     std::atomic<bool> stopped{false};
     std::uint16_t bound_port = 0;
+    bool handle_signals = false;
 };
 
 server::server(const bridge_config& config, access_log& log, capture* capture_sink)
@@ -145,7 +147,7 @@ server::~server()
         it->reset();
 }
 
-void server::listen()
+void server::listen(bool handle_signals)
 {
     auto& a = *impl_->acceptor;
     const auto& c = impl_->config;
@@ -166,6 +168,13 @@ void server::listen()
         throw listen_error("cannot listen on " + bridge_config::bracket(c.listen_host) + ":" +
                            std::to_string(c.listen_port) + ": " + ec.message());
     impl_->bound_port = a.local_endpoint().port();
+    // Installed before the ready line is printed: a signal sent right after it is not lost.
+    if (handle_signals)
+    {
+        impl_->signals->add(SIGINT);
+        impl_->signals->add(SIGTERM);
+        impl_->handle_signals = true;
+    }
 }
 
 std::uint16_t server::port() const noexcept
@@ -173,15 +182,11 @@ std::uint16_t server::port() const noexcept
     return impl_->bound_port;
 }
 
-void server::run(bool handle_signals)
+void server::run()
 {
     auto& i = *impl_;
-    if (handle_signals)
-    {
-        i.signals->add(SIGINT);
-        i.signals->add(SIGTERM);
+    if (i.handle_signals)
         i.wait_signal();
-    }
     i.accept_next();
     std::vector<std::thread> threads;
     for (std::size_t n = 1; n < i.workers.size(); ++n)

@@ -30,12 +30,13 @@ public:
     server(const server&) = delete;
     server& operator=(const server&) = delete;
 
-    /// Binds and listens. Throws listen_error.
-    void listen();
+    /// Binds and listens; with handle_signals, SIGINT/SIGTERM start a graceful stop (a second one
+    /// stops at once). Throws listen_error.
+    void listen(bool handle_signals = true);
     /// The bound port (after listen()).
     std::uint16_t port() const noexcept;
-    /// Serves until stopped; handles SIGINT/SIGTERM when handle_signals. Blocks.
-    void run(bool handle_signals = true);
+    /// Serves until stopped. Blocks.
+    void run();
     /// Starts a graceful stop (thread-safe); a second call stops at once.
     void stop();
 
