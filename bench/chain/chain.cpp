@@ -176,6 +176,8 @@ std::unique_ptr<component> chain::start_bridge(const std::string& name, bool dir
     } else {
         argv.insert(argv.end(), {"--proxy", "http://127.0.0.1:" + std::to_string(proxy_port)});
     }
+    // Limits above the workloads: 10,000 open streams and 100 MB uploads are what is measured.
+    argv.insert(argv.end(), {"--max-connections", "30000", "--max-body-bytes", "4294967296"});
     argv.insert(argv.end(), settings_.bridge_extra_args.begin(), settings_.bridge_extra_args.end());
     auto c = std::make_unique<component>();
     c->name = name;
