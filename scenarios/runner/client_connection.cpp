@@ -143,10 +143,11 @@ exchange_record client_connection::exchange(const exchange_plan& plan) {
     body.clear();  // string_body appends at the current size, so clearing keeps memory flat
   };
   auto should_abort = [&] {
+    // after_ms counts from the first byte sent, so a client can give up before any head.
+    if (plan.abort_after_ms >= 0 && ms_since(t0) >= plan.abort_after_ms) return true;
     if (!rec.got_head) return false;
     if (plan.abort_after_events >= 0 && events_seen >= plan.abort_after_events) return true;
     if (plan.abort_after_bytes >= 0 && static_cast<long long>(rec.body_bytes) >= plan.abort_after_bytes) return true;
-    if (plan.abort_after_ms >= 0 && ms_since(t0) - rec.t_head_ms >= plan.abort_after_ms) return true;
     return false;
   };
   auto finish = [&](std::string end, std::string detail = {}) {
@@ -201,9 +202,7 @@ exchange_record client_connection::exchange(const exchange_plan& plan) {
     }
     // Read more, bounded by the exchange deadline and any abort timer.
     auto until = deadline;
-    if (rec.got_head && plan.abort_after_ms >= 0)
-      until = std::min(until, t0 + std::chrono::milliseconds(static_cast<long long>(rec.t_head_ms)) +
-                                  std::chrono::milliseconds(plan.abort_after_ms));
+    if (plan.abort_after_ms >= 0) until = std::min(until, t0 + std::chrono::milliseconds(plan.abort_after_ms));
     bool done = false;
     boost::system::error_code ec;
     std::size_t n = 0;

@@ -19,7 +19,7 @@ struct exchange_plan {
   bool half_close = false;          // shutdown(SHUT_WR) after sending
   int abort_after_events = -1;      // client hangs up after this many SSE events
   long long abort_after_bytes = -1; // ... or after this many body bytes
-  int abort_after_ms = -1;          // ... or this long after the response head
+  int abort_after_ms = -1;          // ... or this long after the first byte was sent
   std::chrono::milliseconds deadline{5000};  // whole exchange
 };
 

@@ -18,7 +18,7 @@ const std::set<std::string> top_keys = {"$schema", "name", "suite", "description
 const std::set<std::string> topology_keys = {"model_runner", "proxy", "bridge", "files"};
 const std::set<std::string> bridge_keys = {"args", "env", "target", "proxy_url", "expect_start_failure",
                                            "capture", "capture_bodies", "listen_port"};
-const std::set<std::string> features = {"fake_proxy", "access_log", "bridge_cli", "capture", "signals"};
+const std::set<std::string> features = {"fake_proxy", "access_log", "bridge_cli", "capture", "squid"};
 
 // Keys each step kind accepts (besides "do" and "note").
 const std::map<std::string, std::set<std::string>> step_keys = {

@@ -17,7 +17,7 @@ struct scenario {
   std::string suite;         // the file's folder
   std::string description;
   std::string seed_defect;   // the seed bridge defect this scenario targets (matrix), if any
-  std::vector<std::string> needs;  // "fake_proxy", "access_log", "bridge_cli", "capture"
+  std::vector<std::string> needs;  // "fake_proxy", "access_log", "bridge_cli", "capture", "squid"
   std::string known_failure; // non-empty: failing is expected and reported as such
   std::chrono::milliseconds timeout{10000};
   nlohmann::json topology = nlohmann::json::object();

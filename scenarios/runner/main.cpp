@@ -1,0 +1,203 @@
+// scenario-runner: runs scenario files against the bridge (docs/scenarios.md), writes the
+// conformance matrix (docs/conformance.md) and turns bridge captures into scenarios.
+#include "capture_converter.hpp"
+#include "matrix_report.hpp"
+#include "scenario.hpp"
+#include "scenario_execution.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <algorithm>
+#include <csignal>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+
+namespace fs = std::filesystem;
+using namespace mrb::scenarios;
+
+namespace {
+
+#ifndef MRB_DEFAULT_BRIDGE
+#define MRB_DEFAULT_BRIDGE ""
+#endif
+
+std::vector<fs::path> collect(const std::vector<std::string>& inputs) {
+  std::vector<fs::path> files;
+  for (const auto& in : inputs) {
+    if (fs::is_directory(in)) {
+      std::vector<fs::path> found;
+      for (const auto& e : fs::recursive_directory_iterator(in))
+        if (e.is_regular_file() && e.path().extension() == ".json") found.push_back(e.path());
+      std::sort(found.begin(), found.end());
+      files.insert(files.end(), found.begin(), found.end());
+    } else {
+      files.emplace_back(in);
+    }
+  }
+  return files;
+}
+
+scenario_result run_file(const fs::path& file, const run_settings& settings) {
+  try {
+    auto sc = scenario::load(file);
+    scenario_execution exec(sc, settings);
+    return exec.run();
+  } catch (const std::exception& e) {
+    scenario_result r;
+    r.file = file.string();
+    r.suite = file.parent_path().filename().string();
+    r.name = file.stem().string();
+    r.outcome = "fail";
+    r.reason = e.what();
+    r.failures = {e.what()};
+    return r;
+  }
+}
+
+void print_plain(const scenario_result& r, bool transcript_on_pass) {
+  static const std::map<std::string, std::string> tag = {
+      {"pass", "PASS "}, {"fail", "FAIL "}, {"xfail", "XFAIL"}, {"xpass", "XPASS"}, {"n/a", "N/A  "}};
+  std::cout << tag.at(r.outcome) << " " << r.suite << "/" << r.name << " (" << static_cast<long>(r.ms) << " ms)";
+  if (r.outcome == "n/a" || r.outcome == "xfail" || r.outcome == "xpass") std::cout << ": " << r.reason;
+  std::cout << "\n";
+  for (const auto& n : r.not_observed) std::cout << "      not observable here: " << n << "\n";
+  if (r.outcome == "fail" || r.outcome == "xfail" || r.outcome == "xpass") {
+    for (const auto& f : r.failures) std::cout << "      " << f << "\n";
+  }
+  if ((r.outcome == "fail" || r.outcome == "xpass" || transcript_on_pass) && !r.transcript.empty())
+    std::cout << "    transcript:\n" << r.transcript << "\n";
+}
+
+std::string utc_now() {
+  std::time_t t = std::time(nullptr);
+  char b[32];
+  std::strftime(b, sizeof b, "%Y-%m-%d %H:%M UTC", std::gmtime(&t));
+  return b;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // A bridge that dies mid-write must not kill the runner.
+  std::signal(SIGPIPE, SIG_IGN);
+  CLI::App app{"scenario-runner: runs scenario files against model-runner-bridge (docs/scenarios.md)"};
+  std::vector<std::string> inputs;
+  std::string bridge = MRB_DEFAULT_BRIDGE;
+  std::string bridge_cmd;
+  std::string proxy = "fake";
+  bool json = false;
+  bool transcript = false;
+  bool matrix = false;
+  std::string matrix_out = MRB_DEFAULT_MATRIX_OUT;
+  std::string seed_cmd = "node " MRB_SHARED_DIR "/peers/seed-bridge.js";
+  std::string from_capture;
+  std::string output;
+  app.add_option("files", inputs, "Scenario files or folders (searched for *.json)");
+  app.add_option("--bridge", bridge, "model-runner-bridge binary to judge")->capture_default_str();
+  app.add_option("--bridge-cmd", bridge_cmd,
+                 "Another bridge to judge, run with /bin/sh -c and configured by environment like the seed bridge "
+                 "(HTTP_PROXY, BRIDGE_HOST, BRIDGE_PORT, TARGET)");
+  app.add_option("--proxy", proxy, "fake (in-process fake sandbox proxy) or real-squid")
+      ->check(CLI::IsMember({"fake", "real-squid"}))
+      ->capture_default_str();
+  app.add_flag("--json", json, "One JSON document with every result on stdout");
+  app.add_flag("--transcript", transcript, "Print the transcript of passing scenarios too");
+  app.add_flag("--matrix", matrix,
+               "Run the files (default: the whole catalogue) against this bridge and the seed bridge, through the "
+               "fake proxy and Squid, and write the matrix");
+  app.add_option("--matrix-out", matrix_out, "Where --matrix writes")->capture_default_str();
+  app.add_option("--seed-cmd", seed_cmd, "The seed bridge command for --matrix")->capture_default_str();
+  app.add_option("--from-capture", from_capture,
+                 "Turn a bridge capture (docs/capture.md) into a scenario whose fake Model Runner replays it");
+  app.add_option("-o,--output", output, "With --from-capture: write the scenario here instead of stdout");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    const int rc = app.exit(e);
+    return rc == 0 ? 0 : 2;
+  }
+
+  if (!from_capture.empty()) {
+    try {
+      auto sc = capture_converter::convert_file(from_capture);
+      const auto text = sc.dump(2) + "\n";
+      if (output.empty()) std::cout << text;
+      else std::ofstream(output) << text;
+      return 0;
+    } catch (const std::exception& e) {
+      std::cerr << "scenario-runner: " << e.what() << "\n";
+      return 2;
+    }
+  }
+
+  if (inputs.empty() && matrix) inputs = {MRB_CATALOGUE_DIR};
+  if (inputs.empty()) {
+    std::cerr << "scenario-runner: no scenario files given (see --help)\n";
+    return 2;
+  }
+  const auto files = collect(inputs);
+
+  if (matrix) {
+    struct combo {
+      std::string title;
+      run_settings settings;
+    };
+    std::vector<combo> combos = {
+        {"this bridge / fake proxy", {{bridge, ""}, "fake"}},
+        {"this bridge / Squid", {{bridge, ""}, "real-squid"}},
+        {"seed bridge / fake proxy", {{bridge, seed_cmd}, "fake"}},
+        {"seed bridge / Squid", {{bridge, seed_cmd}, "real-squid"}},
+    };
+    std::vector<matrix_report::column> cols;
+    for (const auto& c : combos) {
+      matrix_report::column col{c.title, {}};
+      for (const auto& f : files) {
+        auto r = run_file(f, c.settings);
+        std::cout << "[" << c.title << "] ";
+        print_plain(r, false);
+        std::cout.flush();
+        col.results.push_back(std::move(r));
+      }
+      cols.push_back(std::move(col));
+    }
+    const std::string command =
+        "cmake --build build/dev --target scenario-runner model-runner-bridge\n"
+        "build/dev/scenarios/runner/scenario-runner --matrix";
+    std::ofstream(matrix_out) << matrix_report::markdown(cols, command, utc_now());
+    std::cout << "wrote " << matrix_out << "\n";
+    return 0;
+  }
+
+  run_settings settings{{bridge, bridge_cmd}, proxy, transcript};
+  if (settings.bridge.ours() && settings.bridge.binary.empty()) {
+    std::cerr << "scenario-runner: no bridge binary (--bridge PATH or --bridge-cmd CMD)\n";
+    return 2;
+  }
+  int passed = 0, failed = 0, expected = 0, na = 0;
+  nlohmann::json all = nlohmann::json::array();
+  for (const auto& f : files) {
+    auto r = run_file(f, settings);
+    if (r.outcome == "pass") ++passed;
+    else if (r.outcome == "xfail") ++expected;
+    else if (r.outcome == "n/a") ++na;
+    else ++failed;
+    if (json) all.push_back(r.to_json(true));
+    else {
+      print_plain(r, transcript);
+      std::cout.flush();
+    }
+  }
+  if (json) {
+    std::cout << nlohmann::json({{"bridge", settings.bridge.label()}, {"proxy", proxy}, {"results", all},
+                                 {"passed", passed}, {"failed", failed}, {"expected_failures", expected},
+                                 {"not_applicable", na}})
+                     .dump(2)
+              << "\n";
+  } else {
+    if (expected || na) std::cout << expected << " expected failures (known_failure), " << na << " not applicable\n";
+    std::cout << passed << " passed, " << failed << " failed\n";
+  }
+  return failed == 0 ? 0 : 1;
+}
