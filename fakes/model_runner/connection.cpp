@@ -214,7 +214,11 @@ net::awaitable<bool>
 session::stream_events(http_kit::fault_writer& w, std::string out, response_plan& plan, const fault_spec& f, bool chunked)
 {
     const auto n = static_cast<int>(plan.events.size());
-    const std::size_t coalesce = std::max<std::size_t>(1, f.coalesce_events);
+    // Automatic: without pacing every event is ready at once, so one write carries them all
+    // (syscalls dominate the fake's CPU); with pacing, one write per event like llama.cpp.
+    std::size_t coalesce = f.coalesce_events;
+    if(coalesce == 0)
+        coalesce = st_.options.token_interval.count() > 0 ? 1 : plan.events.size() + 1;
     std::size_t pending = 0;
     auto flush = [&]() -> net::awaitable<error_code> {
         pending = 0;
@@ -286,7 +290,7 @@ session::stream_events(http_kit::fault_writer& w, std::string out, response_plan
             http_kit::append_chunk(out, ev);
         else
             out += ev;
-        if(++pending >= coalesce || i + 1 == n)
+        if(++pending >= coalesce)
         {
             if(auto ec = co_await flush(); ec)
                 co_return failed(w, ec);
@@ -295,11 +299,11 @@ session::stream_events(http_kit::fault_writer& w, std::string out, response_plan
                     co_return failed(w, ec);
         }
     }
+    // The last group and the terminating chunk leave together.
     if(chunked)
-    {
-        if(auto ec = co_await w.write(http_kit::last_chunk); ec)
-            co_return failed(w, ec);
-    }
+        out += http_kit::last_chunk;
+    if(auto ec = co_await flush(); ec)
+        co_return failed(w, ec);
     co_return true;
 }
 

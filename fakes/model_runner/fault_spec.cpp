@@ -186,7 +186,7 @@ bool
 fault_spec::empty() const
 {
     return toxics.latency.count() == 0 && toxics.bandwidth_bytes_per_s == 0 && toxics.slice_size == 0 &&
-           !toxics.limit_data && toxics.slow_close.count() == 0 && coalesce_events <= 1 && !load_delay &&
+           !toxics.limit_data && toxics.slow_close.count() == 0 && coalesce_events == 0 && !load_delay &&
            !reset_peer_after && !stall && !status && !truncate && !malformed_after && !invalid_framing &&
            !close_delimited;
 }
@@ -207,7 +207,7 @@ fault_spec::merge(const fault_spec& o)
         toxics.limit_data = o.toxics.limit_data;
     if(o.toxics.slow_close.count())
         toxics.slow_close = o.toxics.slow_close;
-    if(o.coalesce_events > 1)
+    if(o.coalesce_events > 0)
         coalesce_events = o.coalesce_events;
     if(o.load_delay)
         load_delay = o.load_delay;

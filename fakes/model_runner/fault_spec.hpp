@@ -13,7 +13,8 @@
 //   latency;ms=N                 delay before the first response byte (toxiproxy latency)
 //   bandwidth;kbps=N             N KiB per second
 //   slicer;size=N;delay_us=U     split every write into N-byte segments, U us apart
-//   coalesce;events=N            N SSE events per write (several events in one segment)
+//   coalesce;events=N            N SSE events per write (several events in one segment);
+//                                events=1 forces one write per event even without pacing
 //   limit_data;bytes=N           close (FIN) after N response bytes, headers included
 //   slow_close;ms=N              response carries Connection: close; FIN delayed N ms
 //   reset_peer[;after_events=N]  RST (SO_LINGER 0) before headers / after N events
@@ -43,7 +44,9 @@ namespace fakes::model_runner {
 struct fault_spec
 {
     http_kit::toxics toxics;
-    std::size_t coalesce_events = 1;
+    /// Events per write; 0 = automatic: all ready events in one write when there is no pacing
+    /// (token_interval 0, the cheap path for benches), else one event per write.
+    std::size_t coalesce_events = 0;
     std::optional<std::chrono::milliseconds> load_delay;
 
     /// -1 = before headers; N >= 0 = after N events.

@@ -129,6 +129,26 @@ TEST_F(wire, coalesce_puts_several_events_in_one_write)
     EXPECT_LT(c.pieces().back().at - c.started(), 360ms) << "pauses are per group, not per event";
 }
 
+TEST_F(wire, pacing_sends_one_event_per_write)
+{
+    options.token_interval = 30ms;
+    start();
+    raw_client c(dmr->port());
+    c.send(stream_request());
+    ASSERT_EQ(c.read_until("0\r\n\r\n", 10s), stream_end::open);
+    // 10 events 30 ms apart cannot all arrive in a few reads.
+    EXPECT_GE(c.pieces().size(), 4u);
+    EXPECT_GE(c.pieces().back().at - c.started(), 270ms);
+}
+
+TEST_F(wire, without_pacing_the_whole_stream_is_one_write)
+{
+    raw_client c(dmr->port());
+    c.send(stream_request());
+    ASSERT_EQ(c.read_until("0\r\n\r\n", 10s), stream_end::open);
+    EXPECT_EQ(c.pieces().size(), 1u) << "headers, all events and the last chunk in one segment";
+}
+
 TEST_F(wire, limit_data_closes_after_n_bytes)
 {
     raw_client c(dmr->port());
