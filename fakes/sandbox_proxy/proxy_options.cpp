@@ -109,7 +109,7 @@ options_from_json(const json& j)
 {
     reject_unknown(j, {"port", "policy", "deny_style", "resolve", "localhost_order",
         "cidr_check_overrides", "credentials", "use_environment", "upstream_error", "faults",
-        "sandbox_name", "network_log", "connect_timeout_ms"}, "sandbox proxy options");
+        "sandbox_name", "network_log", "connect_timeout_ms", "record_limit"}, "sandbox proxy options");
     proxy_options o;
     get_to(j, "port", o.port);
     if(auto it = j.find("policy"); it != j.end())
@@ -150,6 +150,9 @@ options_from_json(const json& j)
         get_to(*it, "json", o.network_log_json);
     }
     get_ms(j, "connect_timeout_ms", o.connect_timeout);
+    get_to(j, "record_limit", o.record_limit);
+    if(o.record_limit == 0)
+        throw std::invalid_argument("record_limit must be > 0");
     return o;
 }
 

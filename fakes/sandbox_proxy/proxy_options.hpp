@@ -73,6 +73,9 @@ struct proxy_options
     std::string network_log_file;
     bool network_log_json = false;
     std::chrono::milliseconds connect_timeout{5000};
+    /// In-memory recorders keep at most this many requests and log entries (the oldest are
+    /// dropped), so long benches through the fake stay bounded.
+    std::size_t record_limit = 100000;
 };
 
 /// The JSON schema of `--config FILE` and of a scenario's topology entry

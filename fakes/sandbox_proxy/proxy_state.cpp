@@ -93,6 +93,13 @@ std::size_t
 proxy_state::add_request(const recorded_request& r)
 {
     std::lock_guard lock(mutex_);
+    if(requests_.size() >= options_.record_limit)
+    {
+        // Drop the oldest half; their indices simply stop matching in update_request.
+        auto const drop = requests_.size() / 2 + 1;
+        requests_.erase(requests_.begin(), requests_.begin() + static_cast<long>(drop));
+        base_ += drop;
+    }
     requests_.push_back(r);
     return base_ + requests_.size() - 1;
 }
@@ -111,6 +118,8 @@ proxy_state::log(network_log_entry e)
 {
     e.sandbox = options_.sandbox_name;
     std::lock_guard lock(mutex_);
+    if(log_.size() >= options_.record_limit)
+        log_.erase(log_.begin(), log_.begin() + static_cast<long>(log_.size() / 2 + 1));
     log_.push_back(e);
     if(options_.network_log_file.empty())
         return;

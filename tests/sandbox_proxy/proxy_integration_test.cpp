@@ -100,6 +100,28 @@ TEST(sandbox_proxy_forwarding, absolute_form_goes_upstream_in_origin_form)
     EXPECT_EQ(rec.response_body_bytes, 2u);
 }
 
+TEST(sandbox_proxy_forwarding, recorders_are_bounded)
+{
+    scripted_upstream up({});
+    auto o = base_options();
+    o.record_limit = 4;
+    fake_sandbox_proxy proxy(o);
+    proxy.start();
+    raw_client c(proxy.port());
+    for(int i = 0; i < 10; ++i)
+    {
+        ASSERT_TRUE(c.send(get(local(up.port()), "/" + std::to_string(i))));
+        ASSERT_TRUE(c.read_response(wait));
+    }
+    auto const reqs = proxy.requests();
+    ASSERT_LE(reqs.size(), 4u);
+    ASSERT_FALSE(reqs.empty());
+    EXPECT_EQ(reqs.back().target, "http://" + local(up.port()) + "/9");
+    EXPECT_TRUE(reqs.back().complete);
+    EXPECT_LE(proxy.network_log().size(), 4u);
+    EXPECT_EQ(proxy.connections().at(0).requests, 10u);
+}
+
 TEST(sandbox_proxy_forwarding, request_body_and_differing_host)
 {
     scripted_upstream up({{step::read_request(), step::send(ok_response()), step::stall()}});
@@ -121,6 +143,24 @@ TEST(sandbox_proxy_forwarding, request_body_and_differing_host)
     EXPECT_TRUE(proxy.requests()[0].host_replaced);
     EXPECT_EQ(proxy.requests()[0].body_size, 7u);
     EXPECT_EQ(proxy.requests()[0].upstream_body_size, 7u);
+}
+
+TEST(sandbox_proxy_forwarding, bodies_over_dmr_limit_reach_the_upstream)
+{
+    // DMR answers 400 "request too large" itself; the proxy must not pre-empt it.
+    scripted_upstream up({{step::read_request(), step::send(ok_response()), step::stall()}});
+    fake_sandbox_proxy proxy(allow_localhost());
+    proxy.start();
+    raw_client c(proxy.port());
+    std::string const body(11 * 1024 * 1024, 'x');
+    auto const a = local(up.port());
+    ASSERT_TRUE(c.send("POST http://" + a + "/engines/v1/chat/completions HTTP/1.1\r\nHost: " + a +
+        "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body));
+    auto r = c.read_response(20s);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    ASSERT_TRUE(proxy.wait_for_completed_requests(1, wait));
+    EXPECT_EQ(proxy.requests()[0].upstream_body_size, body.size());
 }
 
 TEST(sandbox_proxy_forwarding, keep_alive_on_both_sides)

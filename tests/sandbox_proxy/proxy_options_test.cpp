@@ -37,7 +37,8 @@ TEST(proxy_options, full_schema)
                    "reset_after_bytes": 100},
         "sandbox_name": "openclaw",
         "network_log": {"file": "/tmp/x.log", "json": true},
-        "connect_timeout_ms": 250
+        "connect_timeout_ms": 250,
+        "record_limit": 10
     })"));
     EXPECT_EQ(o.port, 0);
     EXPECT_EQ(o.policy.mode, policy_mode::deny);
@@ -63,6 +64,7 @@ TEST(proxy_options, full_schema)
     EXPECT_EQ(o.network_log_file, "/tmp/x.log");
     EXPECT_TRUE(o.network_log_json);
     EXPECT_EQ(o.connect_timeout.count(), 250);
+    EXPECT_EQ(o.record_limit, 10u);
 }
 
 TEST(proxy_options, mistakes_are_reported)
@@ -70,7 +72,7 @@ TEST(proxy_options, mistakes_are_reported)
     for(auto const* bad : {R"({"prot": 1})", R"({"policy": {"mode": "maybe"}})",
             R"({"policy": {"allow_hosts": ["a:b"]}})", R"({"policy": {"block_cidrs": ["1.2.3.4/40"]}})",
             R"({"deny_style": "418"})", R"({"resolve": ["x"]})", R"({"faults": {"refuse": "sometimes"}})",
-            R"({"faults": {"latency_ms": -1}})", R"({"port": "x"})", R"({"upstream_error": {"status": 42}})",
+            R"({"faults": {"latency_ms": -1}})", R"({"port": "x"})", R"({"upstream_error": {"status": 42}})", R"({"record_limit": 0})",
             R"([])"})
         EXPECT_THROW(options_from_json(nlohmann::json::parse(bad)), std::invalid_argument) << bad;
 }
