@@ -271,7 +271,7 @@ net::awaitable<void> relay_session::run(std::shared_ptr<relay_session> self)
 void relay_session::finish_record()
 {
     rec_.dur_us = micros(clock::now() - start_);
-    ctx_.log.access(rec_);
+    // The capture line goes first: whoever has seen the access line finds the capture written.
     if (ctx_.capture_sink && !cap_.is_null())
     {
         cap_["status"] = rec_.status;
@@ -289,6 +289,7 @@ void relay_session::finish_record()
         ctx_.capture_sink->write(cap_);
     }
     cap_ = nullptr;
+    ctx_.log.access(rec_);
 }
 
 void relay_session::capture_piece(const void* data, std::size_t size, std::size_t events, const char* body_key)
