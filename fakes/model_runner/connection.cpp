@@ -213,12 +213,12 @@ session::respond(const http_kit::received_request& req, response_plan plan, cons
 net::awaitable<bool>
 session::stream_events(http_kit::fault_writer& w, std::string out, response_plan& plan, const fault_spec& f, bool chunked)
 {
-    const auto n = static_cast<int>(plan.events.size());
+    const auto n = static_cast<std::int64_t>(plan.event_count());
     // Automatic: without pacing every event is ready at once, so one write carries them all
     // (syscalls dominate the fake's CPU); with pacing, one write per event like llama.cpp.
     std::size_t coalesce = f.coalesce_events;
     if(coalesce == 0)
-        coalesce = st_.options.token_interval.count() > 0 ? 1 : plan.events.size() + 1;
+        coalesce = st_.options.token_interval.count() > 0 ? 1 : static_cast<std::size_t>(n) + 1;
     std::size_t pending = 0;
     auto flush = [&]() -> net::awaitable<error_code> {
         pending = 0;
@@ -228,7 +228,7 @@ session::stream_events(http_kit::fault_writer& w, std::string out, response_plan
         out.clear();
         co_return ec;
     };
-    for(int i = 0; i <= n; ++i)
+    for(std::int64_t i = 0; i <= n; ++i)
     {
         // Faults that fire once i events have been sent.
         if(f.reset_peer_after && *f.reset_peer_after == i)
@@ -261,7 +261,7 @@ session::stream_events(http_kit::fault_writer& w, std::string out, response_plan
         }
         if(i == n)
             break;
-        std::string_view ev = plan.events[static_cast<std::size_t>(i)];
+        std::string_view ev = plan.event(static_cast<std::size_t>(i));
         std::string broken;
         if(f.malformed_after && *f.malformed_after == i)
         {
@@ -290,7 +290,8 @@ session::stream_events(http_kit::fault_writer& w, std::string out, response_plan
             http_kit::append_chunk(out, ev);
         else
             out += ev;
-        if(++pending >= coalesce)
+        // Big streams go out in 64 KiB writes so memory stays flat.
+        if(++pending >= coalesce || out.size() >= 64 * 1024)
         {
             if(auto ec = co_await flush(); ec)
                 co_return failed(w, ec);

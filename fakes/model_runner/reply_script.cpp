@@ -105,6 +105,7 @@ reply_script::plan(const nlohmann::json& request, const std::string& model) cons
     {
         text = hit->text;
         out.tool_call = hit->tool_call;
+        out.repeat = std::max<std::size_t>(1, hit->repeat);
     }
     else
     {
@@ -132,13 +133,20 @@ reply_script::plan(const nlohmann::json& request, const std::string& model) cons
             limit = it->get<long>();
             break;
         }
-    if(limit >= 0 && out.pieces.size() > static_cast<std::size_t>(limit))
+    if(limit >= 0 && out.pieces.size() * out.repeat > static_cast<std::size_t>(limit))
     {
-        out.pieces.resize(static_cast<std::size_t>(limit));
+        auto max = static_cast<std::size_t>(limit);
+        if(out.pieces.empty() || max < out.pieces.size())
+        {
+            out.pieces.resize(std::min(max, out.pieces.size()));
+            out.repeat = 1;
+        }
+        else
+            out.repeat = max / out.pieces.size();
         out.tool_call.reset();
         out.finish_reason = "length";
     }
-    out.completion_tokens = static_cast<int>(out.pieces.size()) + (out.tool_call ? 8 : 0);
+    out.completion_tokens = static_cast<int>(out.pieces.size() * out.repeat) + (out.tool_call ? 8 : 0);
     out.prompt_tokens = count_prompt_tokens(request);
     return out;
 }
@@ -150,6 +158,7 @@ scripted_reply_from_json(const nlohmann::json& j)
     r.model = j.value("model", std::string());
     r.prompt_contains = j.value("prompt_contains", std::string());
     r.text = j.value("reply", j.value("text", std::string()));
+    r.repeat = j.value("repeat", std::size_t{1});
     if(j.contains("tool_call"))
     {
         const auto& t = j.at("tool_call");

@@ -26,12 +26,14 @@ struct scripted_reply
     std::string prompt_contains;  ///< substring of the last user message; empty = any
     std::string text;
     std::optional<tool_call_reply> tool_call;
+    std::size_t repeat = 1;       ///< the text's tokens are sent this many times (big replies)
 };
 
 /// What to send back for one request.
 struct planned_reply
 {
-    std::vector<std::string> pieces;   ///< content tokens
+    std::vector<std::string> pieces;   ///< content tokens (one repetition)
+    std::size_t repeat = 1;            ///< pieces are sent this many times in a row
     std::optional<tool_call_reply> tool_call;
     std::string finish_reason = "stop";
     int prompt_tokens = 0;

@@ -284,6 +284,13 @@ request_handler::inference(const http_kit::received_request& req, int kind, cons
         p.streaming = true;
         p.headers = {{"Content-Type", "text/event-stream"}};
         p.events = kind == kind_chat ? writer.chat_stream(reply) : writer.text_stream(reply);
+        if(reply.repeat > 1)
+        {
+            // The content chunks follow the role chunk (chat) or start the stream (text).
+            p.repeat_from = kind == kind_chat ? 1 : 0;
+            p.repeat_to = p.repeat_from + reply.pieces.size();
+            p.repeat_times = reply.repeat;
+        }
     }
     else
     {

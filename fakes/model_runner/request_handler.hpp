@@ -25,6 +25,22 @@ struct response_plan
     std::string body;                         ///< when !streaming
     bool streaming = false;
     std::vector<std::string> events;          ///< complete SSE events ("data: ...\n\n")
+    /// events[repeat_from, repeat_to) are sent repeat_times times in a row (big replies
+    /// without materialising them).
+    std::size_t repeat_from = 0;
+    std::size_t repeat_to = 0;
+    std::size_t repeat_times = 1;
+    /// Events actually sent, repetitions included.
+    std::size_t event_count() const { return events.size() + (repeat_to - repeat_from) * (repeat_times - 1); }
+    std::string_view event(std::size_t i) const
+    {
+        const std::size_t span = repeat_to - repeat_from;
+        if(i < repeat_from || span == 0)
+            return events[i];
+        if(i < repeat_from + span * repeat_times)
+            return events[repeat_from + (i - repeat_from) % span];
+        return events[i - span * (repeat_times - 1)];
+    }
     std::chrono::milliseconds load_delay{0};  ///< wait before headers (model loading)
     bool close = false;                       ///< Connection: close, then close
 };

@@ -175,8 +175,9 @@ std::string
 sse_writer::chat_completion(const planned_reply& reply) const
 {
     std::string text;
-    for(const auto& p : reply.pieces)
-        text += p;
+    for(std::size_t r = 0; r < reply.repeat; ++r)
+        for(const auto& p : reply.pieces)
+            text += p;
     ojson message;
     message["role"] = "assistant";
     if(text.empty() && reply.tool_call)
@@ -226,8 +227,9 @@ std::string
 sse_writer::text_completion(const planned_reply& reply) const
 {
     std::string text;
-    for(const auto& p : reply.pieces)
-        text += p;
+    for(std::size_t r = 0; r < reply.repeat; ++r)
+        for(const auto& p : reply.pieces)
+            text += p;
     ojson choice;
     choice["text"] = text;
     choice["index"] = 0;

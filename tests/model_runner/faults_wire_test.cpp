@@ -149,6 +149,20 @@ TEST_F(wire, without_pacing_the_whole_stream_is_one_write)
     EXPECT_EQ(c.pieces().size(), 1u) << "headers, all events and the last chunk in one segment";
 }
 
+TEST_F(wire, big_repeated_stream_is_complete)
+{
+    options.replies = {scripted_reply{"", "big", "xxxxxxxx", std::nullopt, 20000}};
+    start();
+    raw_client c(dmr->port());
+    c.send(mrb_test::post("/v1/chat/completions", R"({"model":"smollm2","stream":true,"messages":[{"role":"user","content":"big"}]})"));
+    ASSERT_EQ(c.read_until("0\r\n\r\n", 20s), stream_end::open);
+    std::string body;
+    ASSERT_TRUE(mrb_test::dechunk(mrb_test::body_of(c.data()), body));
+    EXPECT_EQ(mrb_test::count_events(body), 1u + 20000u + 1u + 1u);
+    EXPECT_GT(body.size(), 4'000'000u);
+    EXPECT_TRUE(body.ends_with("data: [DONE]\n\n"));
+}
+
 TEST_F(wire, limit_data_closes_after_n_bytes)
 {
     raw_client c(dmr->port());

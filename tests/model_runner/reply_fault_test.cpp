@@ -162,3 +162,18 @@ TEST(runner_options, from_json)
     EXPECT_THROW(options_from_json(json::parse(R"({"prot":1})")), std::invalid_argument);
     EXPECT_THROW(options_from_json(json::parse(R"({"usage":"middle"})")), std::invalid_argument);
 }
+
+TEST(reply_script, repeat_multiplies_the_reply_without_copying_it)
+{
+    reply_script s({scripted_reply{"", "long", "ab cd", std::nullopt, 1000}});
+    auto req = json::parse(R"({"messages":[{"role":"user","content":"long"}]})");
+    auto r = s.plan(req, "m");
+    EXPECT_EQ(r.pieces.size(), 2u);
+    EXPECT_EQ(r.repeat, 1000u);
+    EXPECT_EQ(r.completion_tokens, 2000);
+    req["max_completion_tokens"] = 7;
+    r = s.plan(req, "m");
+    EXPECT_EQ(r.pieces.size() * r.repeat, 6u);
+    EXPECT_EQ(r.finish_reason, "length");
+    EXPECT_EQ(scripted_reply_from_json(json::parse(R"({"reply":"x","repeat":5})")).repeat, 5u);
+}

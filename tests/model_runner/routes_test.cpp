@@ -197,3 +197,28 @@ TEST_F(handler_fixture, load_delay_once_per_model)
     EXPECT_EQ(call("POST", "/v1/chat/completions", R"({"model":"ai/qwen2.5:7B-Q4_K_M","messages":[]})").load_delay,
               std::chrono::milliseconds(300));
 }
+
+TEST_F(handler_fixture, repeated_reply_plan_maps_events_lazily)
+{
+    options.replies = {scripted_reply{"", "long", "a b", std::nullopt, 3}};
+    request_handler h(options);
+    fakes::http_kit::received_request r;
+    r.method = "POST";
+    r.target = "/v1/chat/completions";
+    r.body = R"({"model":"smollm2","stream":true,"messages":[{"role":"user","content":"long"}]})";
+    auto p = h.handle(r);
+    ASSERT_TRUE(p.streaming);
+    EXPECT_EQ(p.events.size(), 1u + 2u + 1u + 1u);
+    ASSERT_EQ(p.event_count(), 1u + 6u + 1u + 1u);
+    std::string seq;
+    for(std::size_t i = 0; i < p.event_count(); ++i)
+    {
+        auto e = p.event(i);
+        seq += e.find(R"("content":"a")") != std::string_view::npos ? "a" :
+               e.find(R"("content":" b")") != std::string_view::npos ? "b" : "-";
+    }
+    EXPECT_EQ(seq, "-ababab--");
+    EXPECT_EQ(p.event(p.event_count() - 1), "data: [DONE]\n\n");
+    r.body = R"({"model":"smollm2","messages":[{"role":"user","content":"long"}]})";
+    EXPECT_EQ(json::parse(h.handle(r).body)["choices"][0]["message"]["content"], "a ba ba b");
+}
