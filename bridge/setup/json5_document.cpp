@@ -80,14 +80,35 @@ bool is_whitespace(std::uint32_t cp) {
          is_line_terminator(cp);
 }
 
+// Non-ASCII code points that are certainly neither letters nor marks: controls, Latin-1
+// punctuation, general punctuation, currency, arrows and math, box drawing and dingbats, CJK
+// punctuation, private use, specials, emoji. An approximation of Unicode's ID_Continue (the
+// real tables are large); what is left is accepted.
+bool is_non_identifier(std::uint32_t cp) {
+  if (cp <= 0x9F) return true;
+  if (cp >= 0xA1 && cp <= 0xBF) return cp != 0xAA && cp != 0xB5 && cp != 0xBA;
+  if (cp == 0xD7 || cp == 0xF7) return true;
+  const std::uint32_t ranges[][2] = {{0x2000, 0x200B}, {0x200E, 0x206F}, {0x20A0, 0x20CF}, {0x2190, 0x23FF},
+                                     {0x2500, 0x27BF}, {0x2E00, 0x2E7F}, {0x3000, 0x3004}, {0xD800, 0xF8FF},
+                                     {0xFE10, 0xFE1F}, {0xFE30, 0xFE4F}, {0xFF01, 0xFF0F}, {0xFFF0, 0xFFFF},
+                                     {0x1F000, 0x1FAFF}};
+  for (const auto& r : ranges) {
+    if (cp >= r[0] && cp <= r[1]) return true;
+  }
+  return false;
+}
+
 bool is_id_start(std::uint32_t cp) {
   if (cp < 0x80) return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == '$' || cp == '_';
-  return cp != invalid_code_point && !is_whitespace(cp) && cp != 0x200C && cp != 0x200D;
+  // Combining marks (U+0300..U+036F) may continue a name but not start one.
+  return cp != invalid_code_point && !is_whitespace(cp) && !is_non_identifier(cp) && cp != 0x200C && cp != 0x200D &&
+         !(cp >= 0x300 && cp <= 0x36F);
 }
 
 bool is_id_continue(std::uint32_t cp) {
   if (cp < 0x80) return is_id_start(cp) || (cp >= '0' && cp <= '9');
-  return cp != invalid_code_point && !is_whitespace(cp);
+  if (cp == 0x200C || cp == 0x200D) return true;  // ZWNJ, ZWJ
+  return cp != invalid_code_point && !is_whitespace(cp) && !is_non_identifier(cp);
 }
 
 int hex_value(char c) {
@@ -210,6 +231,12 @@ private:
       node.type = json5_node::kind::boolean, node.scalar = false, ok = true;
     } else if (literal("null")) {
       node.type = json5_node::kind::null, node.scalar = nullptr, ok = true;
+    } else if (c == 't' || c == 'f' || c == 'n') {
+      // Point at the first character that breaks the literal ("tru" + 'x'), as json5 does.
+      const std::string_view word = c == 't' ? "true" : c == 'f' ? "false" : "null";
+      std::size_t k = 0;
+      while (k < word.size() && pos_ + k < s_.size() && s_[pos_ + k] == word[k]) ++k;
+      set_error(pos_ + k, describe_unexpected(pos_ + k) + (k < word.size() ? " in '" + std::string(word) + "'" : ""));
     } else {
       set_error(pos_, describe_unexpected(pos_) + ", expected a value");
     }

@@ -49,8 +49,9 @@ struct json5_error {
 /// A JSON5 document (https://spec.json5.org/) that keeps its text and the span of every value.
 /// Debian 12 packages no JSON5 reader, and editing OpenClaw's config without losing the user's
 /// comments and layout needs spans, which a DOM-only parser would throw away.
-/// Deviation from the spec: any non-ASCII code point that is not whitespace is accepted in an
-/// unquoted key (the spec restricts them to Unicode ID_Start/ID_Continue).
+/// Deviation from the spec: unquoted keys accept non-ASCII code points by an approximation of
+/// Unicode ID_Start/ID_Continue (controls, punctuation, symbols and emoji are refused; other
+/// code points are accepted).
 class json5_document {
 public:
   /// Parses `text`; on failure returns nullopt and fills `error`.

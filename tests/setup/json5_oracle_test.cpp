@@ -35,7 +35,7 @@ std::vector<std::string> base_inputs() {
       "/* c */ null // d",
       "{a: 1, a: 2}",
       "{ \"models\": { mode: 'merge', providers: { 'docker-model-runner': { models: [ { id: 'x' }, ], }, }, }, }",
-      "\xEF\xBB\xBF{ \xC2\xA0a: \xE2\x80\xA8 1 }",
+      "\xEF\xBB\xBF{ \xC2\xA0" "a: \xE2\x80\xA8 1 }",
       "{ \xC3\xA9t\xC3\xA9: '\xE2\x82\xAC' }",
       // Errors.
       "{a: 1,,}", "[1 2]", "{'a' 1}", "01", "0x", "'\\1'", "{a: 1", "/* open", "'a\nb'", "{1: 2}", "tru", "",
@@ -67,6 +67,22 @@ std::vector<std::string> mutated_inputs(std::size_t count) {
     out.push_back(std::move(text));
   }
   return out;
+}
+
+// JSON5 numbers are JavaScript doubles; we keep integers exact as int64. Compare as doubles.
+json as_doubles(const json& v) {
+  if (v.is_number()) return v.get<double>();
+  if (v.is_object()) {
+    json out = json::object();
+    for (const auto& [k, x] : v.items()) out[k] = as_doubles(x);
+    return out;
+  }
+  if (v.is_array()) {
+    json out = json::array();
+    for (const auto& x : v) out.push_back(as_doubles(x));
+    return out;
+  }
+  return v;
 }
 
 TEST(json5_oracle, agrees_with_the_npm_json5_package) {
@@ -111,12 +127,22 @@ TEST(json5_oracle, agrees_with_the_npm_json5_package) {
     if (doc) {
       ++both_parsed;
       // Compare as JSON text round-trips (NaN and Infinity become null on both sides).
-      const auto ours = json::parse(doc->to_json().dump(-1, ' ', false, json::error_handler_t::replace));
-      const auto theirs = json::parse(answer["value"].get<std::string>());
-      EXPECT_EQ(ours, theirs) << "input #" << i << ": " << json(inputs[i]).dump();
+      const auto ours = as_doubles(json::parse(doc->to_json().dump(-1, ' ', false, json::error_handler_t::replace)));
+      const auto theirs = json::parse(answer["value"].get<std::string>(), nullptr, false);
+      if (theirs.is_discarded()) {
+        // JSON.stringify writes a lone surrogate as "\udc00", which is not valid JSON for
+        // nlohmann; that only happens when the input has a surrogate escape.
+        EXPECT_NE(inputs[i].find("\\uD"), std::string::npos) << json(inputs[i]).dump();
+        continue;
+      }
+      EXPECT_EQ(ours, as_doubles(theirs)) << "input #" << i << ": " << json(inputs[i]).dump();
     } else {
       ++both_failed;
-      EXPECT_EQ(error.line, answer["line"].get<std::size_t>())
+      // json5 reports a raw line break in a string after consuming it (next line, column 0);
+      // we point at the line break itself.
+      const auto theirs = answer["line"].get<std::size_t>();
+      const bool at_line_break = error.offset < inputs[i].size() && inputs[i][error.offset] == '\n';
+      EXPECT_TRUE(error.line == theirs || (at_line_break && theirs == error.line + 1))
           << "input #" << i << ": " << json(inputs[i]).dump() << "\nours: " << error.to_string()
           << "\njson5: " << answer["message"];
     }

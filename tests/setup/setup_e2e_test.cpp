@@ -38,6 +38,8 @@ namespace net = boost::asio;
 namespace http = boost::beast::http;
 using namespace std::chrono_literals;
 using status = doctor_check::status;
+using test::child_process;
+using test::env_change;
 
 // A tiny Model Runner stand-in for what the fake cannot be told to do (an empty model list):
 // fixed JSON per path, one request per connection.
@@ -85,7 +87,7 @@ private:
 };
 
 // Sets (or adds) one variable in a child's environment list.
-void set_env(std::vector<test::env_change>& env, const std::string& name, std::string value) {
+void set_env(std::vector<env_change>& env, const std::string& name, std::string value) {
   for (auto& e : env) {
     if (e.name == name) {
       e.value = std::move(value);
@@ -174,9 +176,6 @@ protected:
   bridge_config config_;
   temp_dir dir_;
 };
-
-using test::child_process;
-using test::env_change;
 
 // --- models ----------------------------------------------------------------------------------
 
