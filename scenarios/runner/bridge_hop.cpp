@@ -36,7 +36,11 @@ bool bridge_hop::start(const nlohmann::json& section, const std::string& proxy_u
     args = {"--listen", "127.0.0.1:" + std::to_string(fixed_port), "--log-format", "json"};
     if (!proxy_url.empty()) args.insert(args.end(), {"--proxy", proxy_url});
     if (!target.empty()) args.insert(args.end(), {"--target", target});
-    if (section.value("capture", false)) args.insert(args.end(), {"--capture", (dir / "capture.jsonl").string()});
+    // `capture`: true writes ${dir}/capture.jsonl; a string names the file (kept after the run).
+    if (section.contains("capture") && section["capture"].is_string())
+      args.insert(args.end(), {"--capture", section["capture"].get<std::string>()});
+    else if (section.value("capture", false))
+      args.insert(args.end(), {"--capture", (dir / "capture.jsonl").string()});
     if (section.value("capture_bodies", false)) args.push_back("--capture-bodies");
   } else {
     // Seed-bridge style: everything through the environment, and it prints the port it was given.
@@ -49,7 +53,8 @@ bool bridge_hop::start(const nlohmann::json& section, const std::string& proxy_u
     env.push_back({"TARGET", target});
   }
   for (const auto& a : section.value("args", std::vector<std::string>{})) args.push_back(a);
-  for (const auto& [k, v] : section.value("env", nlohmann::json::object()).items()) {
+  const auto extra_env = section.value("env", nlohmann::json::object());
+  for (const auto& [k, v] : extra_env.items()) {
     if (v.is_null()) env.push_back({k, std::nullopt});
     else env.push_back({k, v.get<std::string>()});
   }

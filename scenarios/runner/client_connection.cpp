@@ -8,6 +8,8 @@
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <cstdio>
+#include <cstdlib>
 #include <optional>
 #include <thread>
 
@@ -162,6 +164,9 @@ exchange_record client_connection::exchange(const exchange_plan& plan) {
     while (!buf.empty()) {
       boost::system::error_code ec;
       const auto n = parser->put(net::buffer(buf), ec);
+      if (std::getenv("MRB_SCN_DEBUG"))
+        std::fprintf(stderr, "put %zu of %zu: %s header_done=%d done=%d\n", n, buf.size(), ec.message().c_str(),
+                     parser->is_header_done(), parser->is_done());
       buf.erase(0, n);
       if (parser->is_header_done() && !rec.got_head) {
         const auto& msg = parser->get();
@@ -224,8 +229,30 @@ exchange_record client_connection::exchange(const exchange_plan& plan) {
     if (ec == net::error::eof) {
       rec.connection_closed = true;
       s.broken = true;
+      // Parse what arrived with the FIN (a partial chunk stays unparsed: the message is cut).
+      if (!buf.empty()) {
+        boost::system::error_code pec;
+        const auto k = parser->put(net::buffer(buf), pec);
+        buf.erase(0, k);
+        take_body();
+        if (!rec.got_head && parser->is_header_done()) {
+          // A head that arrived together with the FIN is recorded by the loop above next time;
+          // record it here since there is no next time.
+          const auto& msg = parser->get();
+          rec.got_head = true;
+          rec.status = static_cast<int>(msg.result_int());
+          rec.reason = std::string(msg.reason());
+          rec.t_head_ms = ms_since(t0);
+          for (const auto& f : msg) rec.headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+        }
+      }
+      if (parser->is_done()) {
+        rec.complete = true;
+        finish("complete");
+        return rec;
+      }
       // Close-delimited bodies end here legitimately.
-      if (rec.got_head && !buf.size()) {
+      if (rec.got_head && buf.empty()) {
         boost::system::error_code pec;
         parser->put_eof(pec);
         take_body();
@@ -234,8 +261,6 @@ exchange_record client_connection::exchange(const exchange_plan& plan) {
           finish("complete");
           return rec;
         }
-      } else if (!buf.empty()) {
-        continue;  // parse what arrived with the FIN first; the next read reports EOF again
       }
       finish("eof");
       return rec;

@@ -115,7 +115,11 @@ void client_expectation::check(const nlohmann::json& e, const exchange_record& r
       f.push_back(who + ": expected SSE data " + s["data"].dump().substr(0, 300) + ", got " + nlohmann::json(data).dump().substr(0, 300));
     if (s.contains("data_json")) {
       nlohmann::json parsed = nlohmann::json::array();
-      for (const auto& d : data) parsed.push_back(nlohmann::json::parse(d, nullptr, false));
+      // Non-JSON data (the final [DONE]) is compared as a string.
+      for (const auto& d : data) {
+        auto j = nlohmann::json::parse(d, nullptr, false);
+        parsed.push_back(j.is_discarded() ? nlohmann::json(d) : j);
+      }
       json_match::compare(s["data_json"], parsed, who + " sse.data_json", f);
     }
     if (s.contains("events")) {

@@ -8,6 +8,7 @@ namespace mrb::scenarios {
 namespace {
 
 std::string brief(const nlohmann::json& j) {
+  if (j.is_discarded()) return "(missing)";
   auto s = j.dump();
   if (s.size() > 200) s = s.substr(0, 200) + "...";
   return s;

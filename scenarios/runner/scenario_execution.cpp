@@ -113,7 +113,10 @@ std::string scenario_execution::not_applicable_reason() const {
       if (sc_.needs_feature(f)) return std::string("needs model-runner-bridge's ") + f;
   }
   if (squid && sc_.topology.contains("proxy")) {
-    auto p = squid_policy::from_fake_options(sc_.topology["proxy"], 1);
+    // Ports are not known yet: any number shows whether the policy's shape translates.
+    placeholder_map dummy;
+    for (const char* n : {"model_runner.port", "proxy.port", "bridge.port", "closed_port"}) dummy.set(n, 1);
+    auto p = squid_policy::from_fake_options(dummy.expand(sc_.topology["proxy"]), 1);
     if (!p.expressible) return p.why_not;
   }
   return {};
@@ -125,7 +128,8 @@ bool scenario_execution::start_topology() {
   dir_ = tmpl;
   vars_.set("dir", dir_.string());
   vars_.set("closed_port", bridge_hop::free_port());
-  for (const auto& [name, content] : sc_.topology.value("files", nlohmann::json::object()).items()) {
+  const auto files = sc_.topology.value("files", nlohmann::json::object());
+  for (const auto& [name, content] : files.items()) {
     fs::path p = dir_ / vars_.expand(name);
     fs::create_directories(p.parent_path());
     std::ofstream(p, std::ios::binary) << (content.is_string() ? vars_.expand(content.get<std::string>())
@@ -436,7 +440,8 @@ void scenario_execution::step_run(const nlohmann::json& step) {
   for (const auto& a : step.value("args", std::vector<std::string>{})) args.push_back(vars_.expand(a));
   // A private HOME: `configure` must never touch the real ~/.openclaw.
   std::vector<std::pair<std::string, std::string>> env = {{"HOME", dir_.string()}};
-  for (const auto& [k, v] : vars_.expand(step.value("env", nlohmann::json::object())).items())
+  const auto step_env = vars_.expand(step.value("env", nlohmann::json::object()));
+  for (const auto& [k, v] : step_env.items())
     env.emplace_back(k, v.get<std::string>());
   std::string line = "model-runner-bridge";
   for (const auto& a : args) line += " " + a;
