@@ -70,7 +70,10 @@ private:
     boost::system::error_code ec;
     http::read(socket, buffer, req, ec);
     if (ec) return;
-    const auto it = routes_.find(std::string(req.target().substr(req.target().find("/", 7))));
+    // The proxy may forward in origin-form or absolute-form.
+    std::string path(req.target());
+    if (path.rfind("http://", 0) == 0) path = path.substr(std::min(path.find('/', 7), path.size()));
+    const auto it = routes_.find(path);
     http::response<http::string_body> res{it == routes_.end() ? http::status::not_found : http::status::ok, 11};
     res.set(http::field::content_type, "application/json");
     res.body() = it == routes_.end() ? "404 page not found\n" : it->second;
