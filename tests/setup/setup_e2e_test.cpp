@@ -287,6 +287,22 @@ TEST_F(setup_e2e, doctor_no_models_pulled) {
   EXPECT_EQ(find(checks, "model answers").result, status::skip);
 }
 
+TEST_F(setup_e2e, doctor_reports_a_completion_that_does_not_answer_in_time) {
+  fakes::model_runner::runner_options slow_options;
+  slow_options.load_delay = 5s;  // the first inference request per model waits this long
+  fakes::model_runner::fake_model_runner slow(slow_options);
+  slow.start();
+  use_runner_port(slow.port());
+  auto o = options();
+  o.completion_timeout = 300ms;
+  const auto checks = doctor{config_, o}.run();
+  EXPECT_EQ(find(checks, "models pulled").result, status::ok) << doctor::to_text(checks);
+  const auto& answer = find(checks, "model answers");
+  EXPECT_EQ(answer.result, status::fail);
+  EXPECT_NE(answer.detail.find("in time"), std::string::npos) << answer.detail;
+  EXPECT_NE(answer.fix.find("docker model status"), std::string::npos) << answer.fix;
+}
+
 TEST_F(setup_e2e, doctor_port_taken_by_something_else_and_missing_config) {
   test::listening_socket squatter;
   config_.listen_port = squatter.port();
