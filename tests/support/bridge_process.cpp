@@ -1,6 +1,8 @@
 #include "bridge_process.hpp"
 
-#include <thread>
+#include <string_view>
+
+extern char** environ;
 
 namespace mrb::test {
 
@@ -20,9 +22,14 @@ testing::AssertionResult bridge_process::start()
         args.push_back("json");
     }
     args.insert(args.end(), options_.args.begin(), options_.args.end());
-    // The developer's own proxy settings must not leak into a test.
+    // The developer's own proxy settings and MRB_* flag fallbacks must not leak into a test.
     std::vector<env_change> env = {{"HTTP_PROXY", std::nullopt}, {"http_proxy", std::nullopt},
         {"NO_PROXY", std::nullopt}, {"no_proxy", std::nullopt}};
+    for (char** e = environ; e && *e; ++e) {
+        const std::string_view kv = *e;
+        if (kv.rfind("MRB_", 0) == 0)
+            env.push_back({std::string(kv.substr(0, kv.find('='))), std::nullopt});
+    }
     env.insert(env.end(), options_.env.begin(), options_.env.end());
     try {
         child_ = std::make_unique<child_process>(options_.program, std::move(args), std::move(env));

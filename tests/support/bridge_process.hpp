@@ -17,7 +17,7 @@ namespace mrb::test {
 struct bridge_options {
     std::string program;                ///< path of the model-runner-bridge binary
     std::vector<std::string> args;      ///< extra arguments (e.g. --proxy, --target, timeouts)
-    std::vector<env_change> env;        ///< environment changes (HTTP_PROXY is unset by default)
+    std::vector<env_change> env;        ///< applied after HTTP_PROXY/NO_PROXY/MRB_* are unset
     std::string listen = "127.0.0.1:0"; ///< passed as --listen unless empty
     bool json_log = true;               ///< adds --log-format json
     std::chrono::milliseconds ready_timeout{10000};

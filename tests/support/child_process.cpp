@@ -166,9 +166,10 @@ std::optional<std::vector<std::string>> child_process::wait_for_line(stream s, c
 {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     std::unique_lock lock(mutex_);
+    const auto& ps = state(s);
     std::size_t next = from_line;
-    for (;;) {
-        const auto& ps = state(s);
+    // Looks at the lines not yet looked at.
+    auto scan = [&]() -> std::optional<std::vector<std::string>> {
         for (; next < ps.lines.size(); ++next) {
             std::smatch m;
             if (std::regex_search(ps.lines[next], m, re)) {
@@ -178,21 +179,15 @@ std::optional<std::vector<std::string>> child_process::wait_for_line(stream s, c
                 return groups;
             }
         }
+        return std::nullopt;
+    };
+    for (;;) {
+        if (auto m = scan())
+            return m;
         if (ps.eof)
             return std::nullopt;
-        if (cv_.wait_until(lock, deadline) == std::cv_status::timeout && std::chrono::steady_clock::now() >= deadline) {
-            // one last look at lines that arrived with the timeout
-            for (; next < ps.lines.size(); ++next) {
-                std::smatch m;
-                if (std::regex_search(ps.lines[next], m, re)) {
-                    std::vector<std::string> groups;
-                    for (const auto& g : m)
-                        groups.push_back(g.str());
-                    return groups;
-                }
-            }
-            return std::nullopt;
-        }
+        if (cv_.wait_until(lock, deadline) == std::cv_status::timeout)
+            return scan();
     }
 }
 

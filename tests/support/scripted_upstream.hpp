@@ -79,7 +79,7 @@ public:
 
     std::size_t connection_count() const;
     upstream_connection_record connection(std::size_t i) const;
-    /// Requests read so far over all connections, in order of arrival.
+    /// Requests read so far over all connections (connections in accept order).
     std::vector<std::string> requests() const;
     /// Bytes received over all connections.
     std::size_t bytes_received() const;
