@@ -41,6 +41,8 @@ nlohmann::json squid_hop::network_log() const {
     std::istringstream f(line);
     std::string time, elapsed, client, code, bytes, method, url;
     if (!(f >> time >> elapsed >> client >> code >> bytes >> method >> url)) continue;
+    // Connections that never sent a request (the readiness probe) are not requests.
+    if (method == "-") continue;
     out.push_back({{"method", method}, {"url", url},
                    {"action", code.find("DENIED") != std::string::npos ? "denied" : "allowed"}, {"code", code}});
   }
