@@ -105,7 +105,7 @@ int smoke_verdict(const json& doc) {
     for (const auto& w : doc["workloads"]) {
         for (const auto& p : doc["paths"]) {
             const std::string wid = w["id"], pid = p["id"];
-            const json* m = doc["results"].contains(wid) && doc["results"][wid].contains(pid)
+            const json* m = field(doc, "results").contains(wid) && doc["results"][wid].contains(pid)
                                 ? &doc["results"][wid][pid]
                                 : nullptr;
             std::uint64_t ok = 0;
@@ -120,7 +120,7 @@ int smoke_verdict(const json& doc) {
             }
         }
     }
-    for (const auto& s : doc.value("scale", json::array())) {
+    for (const auto& s : field(doc, "scale")) {
         if (s.value("ok", 0) == 0) {
             std::cerr << "smoke: open-stream run produced nothing on " << s.value("path_name", "") << "\n";
             ++failures;

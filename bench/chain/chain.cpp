@@ -184,7 +184,8 @@ std::unique_ptr<component> chain::start_bridge(const std::string& name, bool dir
     c->kind = hop_kind::bridge;
     c->process = std::make_unique<child_process>(child_options{argv, {}, false, log_path(name)});
     auto line = c->process->wait_for_line("model-runner-bridge listening on", timeout);
-    if (!line) throw std::runtime_error(name + " did not print its ready line; see " + log_path(name));
+    if (!line) throw std::runtime_error(name + " did not print its ready line; see " + log_path(name) + "; it said: " +
+                                 c->process->seen_lines());
     c->port = port_from_line(*line);
     c->ready_ms = ms_since(c->process->started_at(), c->process->line_seen_at());
     return c;
@@ -202,7 +203,8 @@ std::unique_ptr<component> chain::start_seed(const std::string& name, std::uint1
         true,
         log_path(name)});
     if (!c->process->wait_for_line("listening on", settings_.start_timeout))
-        throw std::runtime_error(name + " did not start; see " + log_path(name));
+        throw std::runtime_error(name + " did not start; see " + log_path(name) + "; it said: " +
+                                 c->process->seen_lines());
     c->port = port;
     c->ready_ms = ms_since(c->process->started_at(), c->process->line_seen_at());
     return c;

@@ -1,6 +1,7 @@
 #include "child_process.hpp"
 
 #include <cerrno>
+#include <cstdlib>
 #include <csignal>
 #include <cstring>
 #include <fcntl.h>
@@ -34,6 +35,20 @@ child_process::child_process(child_options options) : options_(std::move(options
     if (log_fd < 0) throw std::runtime_error("cannot open " + log);
 
     // Everything the child needs is built before fork: no allocation after it.
+    if (options_.argv[0].find('/') == std::string::npos) {  // execve does not search PATH
+        const char* path = std::getenv("PATH");
+        std::string dirs = path ? path : "/usr/bin:/bin";
+        for (std::size_t b = 0; b <= dirs.size();) {
+            std::size_t e = dirs.find(':', b);
+            if (e == std::string::npos) e = dirs.size();
+            std::string cand = dirs.substr(b, e - b) + "/" + options_.argv[0];
+            if (::access(cand.c_str(), X_OK) == 0) {
+                options_.argv[0] = cand;
+                break;
+            }
+            b = e + 1;
+        }
+    }
     std::vector<char*> argv;
     for (auto& a : options_.argv) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -103,6 +118,7 @@ std::optional<std::string> child_process::wait_for_line(const std::string& needl
         while (!lines_.empty()) {
             auto [line, at] = std::move(lines_.front());
             lines_.pop_front();
+            if (seen_.size() < 20) seen_.push_back(line);
             if (line.find(needle) != std::string::npos) {
                 line_seen_at_ = at;
                 return line;

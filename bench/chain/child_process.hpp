@@ -39,6 +39,13 @@ public:
     // When the line wait_for_line() returned was read.
     std::chrono::steady_clock::time_point line_seen_at() const noexcept { return line_seen_at_; }
 
+    // The watched lines consumed so far (the first 20): what the child said if it failed.
+    std::string seen_lines() const {
+        std::string s;
+        for (const auto& l : seen_) s += l + "\n";
+        return s;
+    }
+
     bool running();
     // SIGTERM, then SIGKILL after `grace`; returns the exit status (or -signal).
     int stop(std::chrono::milliseconds grace = std::chrono::milliseconds(3000));
@@ -61,6 +68,7 @@ private:
     std::mutex mutex_;
     std::condition_variable cv_;
     std::deque<std::pair<std::string, std::chrono::steady_clock::time_point>> lines_;
+    std::vector<std::string> seen_;
     bool eof_ = false;
     int status_ = 0;
     bool reaped_ = false;

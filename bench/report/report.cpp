@@ -10,6 +10,15 @@ namespace mrb::bench {
 
 using json = nlohmann::json;
 
+// The member, or a shared null (iterates as empty) when absent: never a temporary that a
+// reference or a range-for could outlive.
+const json& field(const json& j, const char* key) {
+    static const json none;
+    if (!j.is_object()) return none;
+    auto it = j.find(key);
+    return it == j.end() ? none : *it;
+}
+
 namespace {
 
 std::string fmt(double v, int prec = 1) {
@@ -19,7 +28,7 @@ std::string fmt(double v, int prec = 1) {
 }
 
 const json* median_of(const json& doc, const std::string& workload, const std::string& path) {
-    const json& r = doc.value("results", json::object());
+    const json& r = field(doc, "results");
     if (!r.contains(workload) || !r[workload].contains(path)) return nullptr;
     return &r[workload][path]["median"];
 }
@@ -91,7 +100,7 @@ void evaluate_targets(json& doc) {
     ratios["sse seed added per-event p50 (d'-b') us"] = added("sse", "d'", "b'", "event_delay_p50_us");
 
     // Scale
-    for (const auto& s : doc.value("scale", json::array())) {
+    for (const auto& s : field(doc, "scale")) {
         if (s.value("path", "") == "a") continue;
         const std::string label = s.value("path_name", "") + " " + std::to_string(s.value("streams", 0)) + " open streams";
         add_target(targets, "errors, " + label, s.value("errors", 0.0), "errors", 0, false);
@@ -118,10 +127,10 @@ void evaluate_targets(json& doc) {
 std::string render_markdown(const json& doc, const std::string& chart) {
     std::ostringstream md;
     std::map<std::string, std::string> names;
-    for (const auto& p : doc.value("paths", json::array())) names[p["id"]] = p["name"];
+    for (const auto& p : field(doc, "paths")) names[p["id"]] = p["name"];
 
     md << "## Targets\n\n| target | measured | limit | verdict |\n|---|---|---|---|\n";
-    for (const auto& t : doc.value("targets", json::array())) {
+    for (const auto& t : field(doc, "targets")) {
         const std::string unit = t.value("unit", "");
         const std::string v = t["value"].is_null() ? "n/a" : fmt(t["value"].get<double>(), 2) + " " + unit;
         md << "| " << t.value("target", "") << " | " << v << " | " << (t.value("at_least", false) ? ">= " : "<= ")
@@ -129,13 +138,13 @@ std::string render_markdown(const json& doc, const std::string& chart) {
            << (t.value("met", false) ? "met" : "**" + t.value("gap", std::string("missed")) + "**") << " |\n";
     }
     md << "\nRatios (medians of rounds, same run):";
-    for (const auto& [k, v] : doc.value("ratios", json::object()).items())
+    for (const auto& [k, v] : field(doc, "ratios").items())
         if (v.is_number()) md << " " << k << " = " << fmt(v.get<double>(), 2) << ";";
     md << "\n";
 
-    for (const auto& w : doc.value("workloads", json::array())) {
+    for (const auto& w : field(doc, "workloads")) {
         const std::string wid = w["id"];
-        if (!doc["results"].contains(wid)) continue;
+        if (!field(doc, "results").contains(wid)) continue;
         md << "\n### " << w.value("title", wid) << " (`" << wid << "`)\n\n";
         const bool sse = wid == "sse";
         const bool big = wid == "down_big" || wid == "up_big";
@@ -146,10 +155,10 @@ std::string render_markdown(const json& doc, const std::string& chart) {
         if (sse) md << "---|---|---|---|---|";
         if (big) md << "---|";
         md << "---|---|---|\n";
-        for (const auto& p : doc.value("paths", json::array())) {
+        for (const auto& p : field(doc, "paths")) {
             const std::string pid = p["id"];
-            if (!doc["results"][wid].contains(pid)) continue;
-            const json& m = doc["results"][wid][pid]["median"];
+            if (!field(doc, "results")[wid].contains(pid)) continue;
+            const json& m = field(doc, "results")[wid][pid]["median"];
             md << "| " << pid << " " << names[pid] << " | " << fmt(m.value("rps", 0.0), 0) << " | "
                << fmt(m.value("p50_us", 0.0)) << " | " << fmt(m.value("p99_us", 0.0)) << " | "
                << fmt(m.value("p999_us", 0.0)) << " |";
@@ -201,7 +210,7 @@ std::string render_markdown(const json& doc, const std::string& chart) {
         md << "\n### System calls per relayed request (`strace -c -f`, c=1, keep-alive)\n\n| path | syscalls/request | top calls |\n|---|---|---|\n";
         for (const auto& [pid, s] : doc["strace"].items()) {
             std::vector<std::pair<double, std::string>> top;
-            for (const auto& [name, v] : s.value("by_call", json::object()).items()) top.emplace_back(v.get<double>(), name);
+            for (const auto& [name, v] : field(s, "by_call").items()) top.emplace_back(v.get<double>(), name);
             std::sort(top.rbegin(), top.rend());
             std::string tops;
             for (std::size_t i = 0; i < top.size() && i < 6; ++i) tops += top[i].second + " " + fmt(top[i].first, 2) + ", ";
@@ -234,7 +243,7 @@ std::string render_svg(const json& doc) {
     s << "<svg xmlns='http://www.w3.org/2000/svg' width='" << width << "' height='" << height
       << "' font-family='sans-serif' font-size='11'>\n<rect width='100%' height='100%' fill='white'/>\n";
     std::vector<std::string> path_ids;
-    for (const auto& p : doc.value("paths", json::array())) path_ids.push_back(p["id"]);
+    for (const auto& p : field(doc, "paths")) path_ids.push_back(p["id"]);
     for (std::size_t pi = 0; pi < panels.size(); ++pi) {
         const auto& pn = panels[pi];
         const int x0 = 10 + static_cast<int>(pi) * pw + ml, y0 = mt, w = pw - ml - 20, h = ph - mt - mb;
@@ -281,7 +290,7 @@ std::string render_svg(const json& doc) {
         }
     }
     std::map<std::string, std::string> names;
-    for (const auto& p : doc.value("paths", json::array())) names[p["id"]] = p["name"];
+    for (const auto& p : field(doc, "paths")) names[p["id"]] = p["name"];
     for (std::size_t k = 0; k < path_ids.size(); ++k) {
         const int lx = 10 + ml + static_cast<int>(k % 3) * 260, ly = ph + 10 + static_cast<int>(k / 3) * 20;
         s << "<rect x='" << lx << "' y='" << ly - 9 << "' width='14' height='4' fill='" << colors[k % colors.size()]

@@ -7,6 +7,8 @@
 
 namespace mrb::bench {
 
+const nlohmann::json& field(const nlohmann::json& j, const char* key);
+
 // Adds "ratios" and "targets" to the document (from its "results", "scale", "startup").
 void evaluate_targets(nlohmann::json& doc);
 
