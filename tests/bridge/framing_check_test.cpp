@@ -32,7 +32,8 @@ TEST(framing_raw, bare_lf_line_ending)
 
 TEST(framing_raw, nul_and_control_bytes)
 {
-    EXPECT_EQ(mrb::check_raw_head(head(std::string("Host: a\r\nX: 1\0002\r\n", 19))), framing_error::nul_byte);
+    static constexpr char with_nul[] = "Host: a\r\nX: 1\0002\r\n";
+    EXPECT_EQ(mrb::check_raw_head(head(std::string(with_nul, sizeof with_nul - 1))), framing_error::nul_byte);
     EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\nTransfer-Encoding: \x0b" "chunked\r\n")), framing_error::control_byte);
     EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\nX: \x7f\r\n")), framing_error::control_byte);
 }
