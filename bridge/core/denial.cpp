@@ -1,23 +1,15 @@
 #include "denial.hpp"
 
+#include "text.hpp"
+
 #include <algorithm>
 #include <cctype>
 
 namespace mrb {
 namespace {
 
-bool iequals(std::string_view a, std::string_view b)
-{
-    return a.size() == b.size() &&
-           std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
-
-bool istarts_with(std::string_view s, std::string_view prefix)
-{
-    return s.size() >= prefix.size() && iequals(s.substr(0, prefix.size()), prefix);
-}
+using text::iequals;
+using text::istarts_with;
 
 bool icontains(std::string_view s, std::string_view needle)
 {

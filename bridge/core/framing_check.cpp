@@ -1,5 +1,7 @@
 #include "framing_check.hpp"
 
+#include "text.hpp"
+
 #include <boost/url/authority_view.hpp>
 #include <boost/url/parse.hpp>
 
@@ -13,35 +15,9 @@ namespace mrb {
 namespace http = boost::beast::http;
 namespace {
 
-// equal_range gives a pair of iterators; make it usable in range-for.
-template <class It>
-struct iterator_range
-{
-    It first, last;
-    It begin() const { return first; }
-    It end() const { return last; }
-};
-template <class It>
-iterator_range<It> as_range(std::pair<It, It> p)
-{
-    return {p.first, p.second};
-}
-
-std::string_view trim(std::string_view s)
-{
-    while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-        s.remove_prefix(1);
-    while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-        s.remove_suffix(1);
-    return s;
-}
-
-bool iequals(std::string_view a, std::string_view b)
-{
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
+using text::as_range;
+using text::iequals;
+using text::trim;
 
 // Calls f(element) for each comma-separated element (trimmed, possibly empty).
 template <class F>

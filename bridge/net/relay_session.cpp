@@ -3,6 +3,7 @@
 #include "capture.hpp"
 #include "core/denial.hpp"
 #include "core/framing_check.hpp"
+#include "core/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -29,19 +30,10 @@ using boost::system::error_code;
 
 namespace {
 
+using text::iequals;
+using text::istarts_with;
+
 constexpr auto nothrow = net::as_tuple(net::use_awaitable);
-
-bool iequals(std::string_view a, std::string_view b)
-{
-    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-               return std::tolower(x) == std::tolower(y);
-           });
-}
-
-bool istarts_with(std::string_view s, std::string_view p)
-{
-    return s.size() >= p.size() && iequals(s.substr(0, p.size()), p);
-}
 
 std::int64_t micros(std::chrono::steady_clock::duration d)
 {
