@@ -6,6 +6,7 @@
 #include "http_kit/http_io.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -16,6 +17,10 @@
 #include <boost/beast/http/read.hpp>
 
 #include <array>
+#include <cerrno>
+#include <variant>
+
+#include <sys/socket.h>
 #include <memory>
 
 namespace fakes::sandbox_proxy {
@@ -424,11 +429,33 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
             p->skip(true);
         auto [wec, wn] = co_await net::async_write(upstream_->socket, net::buffer(out), use_tuple);
         error_code ec = wec;
+        bool client_left = false;
         if(!ec)
         {
-            auto [hec, hn] = co_await http::async_read_header(
-                upstream_->socket, upstream_->buffer, *p, use_tuple);
-            ec = hec;
+            // While the upstream thinks (DMR loading a model), watch the client: if it leaves,
+            // abort the upstream request, as Squid and Go's httputil.ReverseProxy do.
+            using namespace net::experimental::awaitable_operators;
+            auto read_head = [&]() -> net::awaitable<error_code> {
+                auto [hec, hn] = co_await http::async_read_header(
+                    upstream_->socket, upstream_->buffer, *p, use_tuple);
+                co_return hec;
+            };
+            client_gone_ = false;
+            auto r = co_await (read_head() || watch_client());
+            // A seen disconnect wins even when the head arrived at the same moment. The watch
+            // finishes first only when it saw the client leave.
+            client_left = client_gone_;
+            if(!client_left)
+                ec = std::get<0>(r);
+        }
+        if(client_left)
+        {
+            close_upstream();
+            rec.error = "client disconnected before the response head";
+            rec.complete = true;
+            state_.update_request(index, rec);
+            closed_by_ = "client";
+            co_return false;
         }
         if(!ec)
             break;
@@ -606,6 +633,46 @@ proxy_session::tunnel(http_kit::request_reader& reader)
     (void)reader; // clients wait for the 200 before sending, so nothing is buffered here
     co_await (pump(client_, upstream_->socket) && pump(upstream_->socket, client_));
     close_upstream();
+}
+
+net::awaitable<void>
+proxy_session::watch_client()
+{
+    // Completes when the client has gone (EOF or error) or when the caller's || cancels it
+    // because the response head came first. async_wait consumes nothing, so a pipelined
+    // next request stays in the socket.
+    for(;;)
+    {
+        auto [ec] = co_await client_.async_wait(tcp::socket::wait_read, use_tuple);
+        if(ec == net::error::operation_aborted)
+            co_return; // the response head came first
+        if(!ec)
+        {
+            char byte;
+            auto const n = ::recv(client_.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+            if(n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+                continue;
+            if(n > 0)
+            {
+                // Pipelined bytes, not a disconnect: they wait for the next request. Sleep
+                // until cancelled.
+                net::steady_timer forever(co_await net::this_coro::executor,
+                    std::chrono::steady_clock::time_point::max());
+                co_await forever.async_wait(use_tuple);
+                co_return;
+            }
+        }
+        break;
+    }
+    // The client is gone: make the pending upstream read fail now. Only close the socket;
+    // the read still refers to it, and the caller releases it afterwards.
+    client_gone_ = true;
+    error_code ignored;
+    if(upstream_)
+    {
+        upstream_->socket.shutdown(tcp::socket::shutdown_both, ignored);
+        upstream_->socket.close(ignored);
+    }
 }
 
 net::awaitable<error_code>

@@ -55,6 +55,10 @@ private:
 
     boost::asio::awaitable<void>
     tunnel(http_kit::request_reader& reader);
+    /// Waits for the client to leave while the upstream has not answered; closes the upstream
+    /// socket then and sets client_gone_. Cancellation ends it quietly.
+    boost::asio::awaitable<void>
+    watch_client();
 
     boost::asio::awaitable<boost::system::error_code>
     dial(const tcp::endpoint& ep);
@@ -77,6 +81,7 @@ private:
     std::size_t id_ = 0;
     std::size_t served_ = 0;
     std::string closed_by_ = "client";
+    bool client_gone_ = false;
 };
 
 } // namespace fakes::sandbox_proxy

@@ -251,6 +251,44 @@ TEST(sandbox_proxy_forwarding, upstream_cut_mid_response_cuts_the_client)
     EXPECT_NE(proxy.requests()[0].error.find("mid-response"), std::string::npos);
 }
 
+// A client that leaves while the upstream has not answered yet (DMR loading a model) aborts
+// the upstream request, as Squid and Go's httputil.ReverseProxy do: the upstream sees the close.
+TEST(sandbox_proxy_forwarding, client_leaving_before_the_response_head_aborts_the_upstream)
+{
+    scripted_upstream up({{step::read_request(), step::stall()}});
+    fake_sandbox_proxy proxy(allow_localhost());
+    proxy.start();
+    raw_client c(proxy.port());
+    ASSERT_TRUE(c.send(get(local(up.port()))));
+    ASSERT_TRUE(up.wait_for_requests(1, wait));
+    c.close();
+    EXPECT_TRUE(up.wait_for_client_close(0, 2s));
+    ASSERT_TRUE(proxy.wait_for_closed_connections(1, 2s));
+    EXPECT_EQ(proxy.connections()[0].closed_by, "client");
+    ASSERT_TRUE(proxy.wait_for_completed_requests(1, wait));
+    EXPECT_EQ(proxy.requests()[0].status, 0u);
+    EXPECT_NE(proxy.requests()[0].error.find("client"), std::string::npos);
+}
+
+// Bytes of a pipelined next request are not a disconnect: the first answer still arrives.
+TEST(sandbox_proxy_forwarding, pipelined_bytes_while_waiting_are_not_an_abort)
+{
+    scripted_upstream up({{step::read_request(), step::delay(200ms), step::send(ok_response("one")),
+        step::read_request(), step::send(ok_response("two")), step::stall()}});
+    fake_sandbox_proxy proxy(allow_localhost());
+    proxy.start();
+    raw_client c(proxy.port());
+    ASSERT_TRUE(c.send(get(local(up.port()))));
+    ASSERT_TRUE(up.wait_for_requests(1, wait));
+    ASSERT_TRUE(c.send(get(local(up.port()), "/second")));
+    auto r1 = c.read_response(wait);
+    ASSERT_TRUE(r1);
+    EXPECT_EQ(r1->body, "one");
+    auto r2 = c.read_response(wait);
+    ASSERT_TRUE(r2);
+    EXPECT_EQ(r2->body, "two");
+}
+
 TEST(sandbox_proxy_forwarding, refused_upstream_gets_a_502_text)
 {
     auto const port = mrb::test::unused_loopback_port();
