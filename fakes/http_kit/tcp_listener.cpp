@@ -6,6 +6,10 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <fcntl.h>
+
+#include <memory>
+
 namespace fakes::http_kit {
 
 tcp_listener::tcp_listener(net::io_context& ioc, callback on_accept)
@@ -29,6 +33,9 @@ tcp_listener::listen(const std::string& host, std::uint16_t port, int backlog)
 {
     tcp::endpoint ep{net::ip::make_address(host), port};
     acceptor_.open(ep.protocol());
+    // Asio opens sockets without FD_CLOEXEC: a process spawned meanwhile (the bridge under test)
+    // would keep this listener alive after close(), and connects would still succeed.
+    ::fcntl(acceptor_.native_handle(), F_SETFD, FD_CLOEXEC);
     acceptor_.set_option(tcp::acceptor::reuse_address(true));
     acceptor_.bind(ep);
     acceptor_.listen(backlog);
@@ -36,14 +43,18 @@ tcp_listener::listen(const std::string& host, std::uint16_t port, int backlog)
     net::post(acceptor_.get_executor(), [this] { do_accept(); });
 }
 
-void
+std::future<void>
 tcp_listener::close()
 {
-    net::post(acceptor_.get_executor(), [this] {
+    auto done = std::make_shared<std::promise<void>>();
+    auto ready = done->get_future();
+    net::post(acceptor_.get_executor(), [this, done] {
         boost::system::error_code ec;
         acceptor_.close(ec);
         retry_timer_.cancel();
+        done->set_value();
     });
+    return ready;
 }
 
 void

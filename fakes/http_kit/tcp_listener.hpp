@@ -9,6 +9,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <string>
 
 namespace fakes::http_kit {
@@ -33,8 +34,10 @@ public:
 
     std::uint16_t port() const { return port_; }
 
-    /// Stops accepting (posted to the acceptor's strand; safe from any thread).
-    void close();
+    /// Stops accepting (posted to the acceptor's strand; safe from any thread). The future is
+    /// ready once the listening socket is closed (connects are refused from then on); wait on
+    /// it only while the io_context runs, and never from the acceptor's strand.
+    std::future<void> close();
 
     /// Number of sockets accepted so far.
     std::uint64_t accepted() const { return accepted_.load(); }

@@ -197,7 +197,8 @@ fake_sandbox_proxy::set_faults(const proxy_faults& faults)
         return;
     if(faults.refuse == refuse_mode::stop_listening && impl_->listening)
     {
-        impl_->listeners.back()->close();
+        // Return only once connects are refused, so the caller's next request sees it.
+        impl_->listeners.back()->close().wait_for(std::chrono::seconds(2));
         impl_->listening = false;
     }
     else if(faults.refuse != refuse_mode::stop_listening && !impl_->listening)

@@ -3,6 +3,11 @@
 #include "bridge_fixture.hpp"
 #include "loopback_port.hpp"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 namespace mrb::test {
 namespace {
 
@@ -21,6 +26,37 @@ TEST_F(bridge_test, refused_proxy_gets_a_json_502_naming_the_address)
     EXPECT_EQ(r->status, 502);
     EXPECT_TRUE(is_openai_error(*r));
     EXPECT_NE(error_message(*r).find("127.0.0.1:" + std::to_string(port)), std::string::npos) << r->body;
+    EXPECT_TRUE(has_flag(access(0), "UF"));
+}
+
+TEST_F(bridge_test, proxy_that_stopped_listening_gets_a_json_502_at_once)
+{
+    // The proxy listens without FD_CLOEXEC (as every Asio acceptor does, the fake proxy's too)
+    // while the bridge is spawned, then stops listening. The bridge must not have inherited the
+    // listener: a refused connect is a prompt 502, not a connect into a backlog nobody serves.
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(::listen(fd, 16), 0);
+    ASSERT_EQ(::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    const auto port = ntohs(a.sin_port);
+    auto o = options();
+    o.args = {"--proxy", "http://127.0.0.1:" + std::to_string(port), "--target", k_target};
+    const bool started = start_bridge(o);
+    ::close(fd); // the proxy goes down
+    ASSERT_TRUE(started);
+    auto c = client();
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(c.send(request("GET", "/version")));
+    const auto r = c.read_response(5s);
+    ASSERT_TRUE(r) << "no answer: the bridge's connect reached a listener that outlived its owner";
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, 3s);
+    EXPECT_EQ(r->status, 502);
+    EXPECT_TRUE(is_openai_error(*r));
     EXPECT_TRUE(has_flag(access(0), "UF"));
 }
 

@@ -64,6 +64,12 @@ child_process::child_process(std::string program, std::vector<std::string> args,
     // dup2 clears FD_CLOEXEC on the target, so only these two ends survive exec.
     posix_spawn_file_actions_adddup2(&actions, out_pipe[1], 1);
     posix_spawn_file_actions_adddup2(&actions, err_pipe[1], 2);
+    // And nothing else: Asio opens its sockets without FD_CLOEXEC, so without this the child
+    // inherited every listener of the fakes running in this process. A fake that then "stopped
+    // listening" kept a live listening socket in the child: connects still succeeded into a
+    // backlog nobody accepted (the bridge waited for a response head instead of getting
+    // ECONNREFUSED; scenario errors/proxy_recovers).
+    posix_spawn_file_actions_addclosefrom_np(&actions, 3);
 
     posix_spawnattr_t attr;
     posix_spawnattr_init(&attr);

@@ -7,6 +7,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <unistd.h>
 
 namespace mrb::test {
 namespace {
@@ -36,6 +37,18 @@ TEST(child_process, reports_death_by_signal)
     ASSERT_TRUE(p.expect_line(child_process::stream::out, std::regex("up"), 5s));
     EXPECT_TRUE(p.signal(SIGTERM));
     EXPECT_EQ(p.wait_exit(5s), 128 + SIGTERM);
+}
+
+TEST(child_process, inherits_no_descriptor_but_stdio)
+{
+    // Asio opens sockets without FD_CLOEXEC; a child must not keep them alive.
+    const int fd = ::dup(2); // no FD_CLOEXEC on the duplicate
+    ASSERT_GE(fd, 3);
+    const std::string path = "/proc/self/fd/" + std::to_string(fd);
+    child_process p("/bin/sh", {"-c", "if [ -e " + path + " ]; then echo leaked; else echo clean; fi"});
+    EXPECT_EQ(p.wait_exit(5s), 0);
+    ::close(fd);
+    EXPECT_EQ(p.lines(child_process::stream::out), std::vector<std::string>{"clean"});
 }
 
 TEST(scripted_upstream, records_requests_and_serves_keep_alive)
