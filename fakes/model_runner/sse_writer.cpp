@@ -8,6 +8,17 @@ using ojson = nlohmann::ordered_json;
 
 namespace {
 
+// The whole reply text, as the non-streamed answers carry it (pieces times `repeat`).
+std::string
+full_text(const planned_reply& reply)
+{
+    std::string text;
+    for(std::size_t r = 0; r < reply.repeat; ++r)
+        for(const auto& p : reply.pieces)
+            text += p;
+    return text;
+}
+
 std::string
 json_quote(std::string_view s)
 {
@@ -174,10 +185,7 @@ sse_writer::chat_stream(const planned_reply& reply) const
 std::string
 sse_writer::chat_completion(const planned_reply& reply) const
 {
-    std::string text;
-    for(std::size_t r = 0; r < reply.repeat; ++r)
-        for(const auto& p : reply.pieces)
-            text += p;
+    std::string const text = full_text(reply);
     ojson message;
     message["role"] = "assistant";
     if(text.empty() && reply.tool_call)
@@ -226,10 +234,7 @@ sse_writer::text_stream(const planned_reply& reply) const
 std::string
 sse_writer::text_completion(const planned_reply& reply) const
 {
-    std::string text;
-    for(std::size_t r = 0; r < reply.repeat; ++r)
-        for(const auto& p : reply.pieces)
-            text += p;
+    std::string const text = full_text(reply);
     ojson choice;
     choice["text"] = text;
     choice["index"] = 0;

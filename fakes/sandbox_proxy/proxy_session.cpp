@@ -244,8 +244,6 @@ proxy_session::handle(http_kit::received_request& req, http_kit::request_reader&
     }
     auto& head = *rw.head;
     rec.host_replaced = head.host_replaced;
-    auto const logged_url =
-        head.is_connect ? network_log::connect_url(head.host, head.port) : head.url;
 
     // Step 1: the rules against the host named in the request.
     auto pol = state_.current_policy();
@@ -253,17 +251,7 @@ proxy_session::handle(http_kit::received_request& req, http_kit::request_reader&
     rewrite_destination(head, v.host);
 
     bool keep = req.keep_alive;
-    auto log = [&](bool allowed) {
-        network_log_entry e;
-        e.timestamp = std::chrono::system_clock::now();
-        e.method = req.method;
-        e.url = logged_url;
-        e.allowed = allowed;
-        e.reason = to_string(v.reason);
-        e.rule = v.rule;
-        e.address = rec.address;
-        state_.log(std::move(e));
-    };
+    auto log = [&](bool allowed) { log_decision(rec, head, v, allowed); };
 
     if(!v.allowed)
     {
@@ -334,15 +322,7 @@ proxy_session::connect_upstream(verdict& v, upstream_request_head& head, recorde
                 rec.error = "denied by network policy";
                 rec.complete = true;
                 state_.update_request(index, rec);
-                network_log_entry e;
-                e.timestamp = std::chrono::system_clock::now();
-                e.method = rec.method;
-                e.url = head.is_connect ? network_log::connect_url(head.host, head.port) : head.url;
-                e.allowed = false;
-                e.reason = rec.reason;
-                e.rule = v.rule;
-                e.address = rec.address;
-                state_.log(std::move(e));
+                log_decision(rec, head, v, false);
                 // Answer even when the client asked to close; keep-alive only if both agree.
                 bool const sent = co_await reply(
                     deny_reply(opts.deny, v, rec.address, http_kit::http_date()));
@@ -372,18 +352,25 @@ proxy_session::connect_upstream(verdict& v, upstream_request_head& head, recorde
     rec.error = last_error;
     rec.complete = true;
     state_.update_request(index, rec);
+    log_decision(rec, head, v, true);
+    bool const sent = co_await reply(upstream_error_bytes(last_error, !keep_alive));
+    keep = keep_alive && sent;
+    co_return false;
+}
+
+void
+proxy_session::log_decision(const recorded_request& rec, const upstream_request_head& head,
+    const verdict& v, bool allowed)
+{
     network_log_entry e;
     e.timestamp = std::chrono::system_clock::now();
     e.method = rec.method;
     e.url = head.is_connect ? network_log::connect_url(head.host, head.port) : head.url;
-    e.allowed = true;
-    e.reason = rec.reason;
+    e.allowed = allowed;
+    e.reason = to_string(v.reason);
     e.rule = v.rule;
     e.address = rec.address;
     state_.log(std::move(e));
-    bool const sent = co_await reply(upstream_error_bytes(last_error, !keep_alive));
-    keep = keep_alive && sent;
-    co_return false;
 }
 
 net::awaitable<bool>

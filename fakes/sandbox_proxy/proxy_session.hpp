@@ -49,6 +49,11 @@ private:
     connect_upstream(verdict& v, upstream_request_head& head, recorded_request& rec,
         std::size_t index, bool keep_alive, bool& keep);
 
+    /// Appends the `docker sandbox network log` entry for one allow/deny decision.
+    void
+    log_decision(const recorded_request& rec, const upstream_request_head& head,
+        const verdict& v, bool allowed);
+
     boost::asio::awaitable<bool>
     forward(http_kit::received_request& req, upstream_request_head& head, verdict& v,
         recorded_request& rec, std::size_t index);
