@@ -1,5 +1,7 @@
 #include "access_log.hpp"
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <ctime>
 #include <unistd.h>
@@ -7,17 +9,72 @@
 namespace mrb {
 namespace {
 
+// RFC 3339 UTC with microseconds. The date and time are formatted once per second per thread:
+// snprintf for every access line was ~4,000 instructions.
 std::string timestamp()
 {
     const auto now = std::chrono::system_clock::now();
     const auto t = std::chrono::system_clock::to_time_t(now);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1'000'000;
-    std::tm tm{};
-    gmtime_r(&t, &tm);
-    char buf[40];
-    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%06lldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<long long>(us));
-    return buf;
+    thread_local std::time_t cached_t = -1;
+    thread_local char cached[48];
+    if (t != cached_t)
+    {
+        std::tm tm{};
+        gmtime_r(&t, &tm);
+        std::snprintf(cached, sizeof cached, "%04d-%02d-%02dT%02d:%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                      tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+        cached_t = t;
+    }
+    std::string out;
+    out.reserve(28);
+    out.append(cached);
+    char frac[8] = {'.', '0', '0', '0', '0', '0', '0', 'Z'};
+    auto v = static_cast<long long>(us);
+    for (int i = 6; i >= 1 && v > 0; --i, v /= 10)
+        frac[i] = static_cast<char>('0' + v % 10);
+    out.append(frac, sizeof frac);
+    return out;
+}
+
+// Strings are appended exactly as nlohmann's dump() writes them. The common case (printable
+// ASCII without quotes or backslashes) is copied; anything else goes through the library.
+void append_json_string(std::string& out, std::string_view s)
+{
+    const bool plain = std::all_of(s.begin(), s.end(), [](char c) {
+        return c >= 0x20 && c < 0x7f && c != '"' && c != '\\';
+    });
+    if (plain)
+    {
+        out.push_back('"');
+        out.append(s);
+        out.push_back('"');
+        return;
+    }
+    out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// A text-format value is bare only if it is visible ASCII without '"' or '='; anything else is
+// quoted and escaped, so a value can never split the line or forge a key.
+bool bare_text_value(std::string_view s)
+{
+    return !s.empty() && std::all_of(s.begin(), s.end(), [](char c) { return c > 0x20 && c < 0x7f && c != '"' && c != '='; });
+}
+
+void append_text_string(std::string& out, std::string_view s)
+{
+    if (bare_text_value(s))
+        out.append(s);
+    else
+        append_json_string(out, s);
+}
+
+template <class T>
+void append_number(std::string& out, T v)
+{
+    char buf[24];
+    const auto r = std::to_chars(buf, buf + sizeof buf, v);
+    out.append(buf, r.ptr);
 }
 
 const char* level_name(log_level l)
@@ -73,10 +130,7 @@ void access_log::write(log_level level, std::string_view msg, const nlohmann::js
             if (v.is_string())
             {
                 const auto& s = v.get_ref<const std::string&>();
-                // Quote values with spaces so the line stays splittable.
-                line += s.find_first_of(" \"=") == std::string::npos && !s.empty()
-                            ? s
-                            : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+                line += bare_text_value(s) ? s : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
             }
             else if (v.is_array())
             {
@@ -90,8 +144,123 @@ void access_log::write(log_level level, std::string_view msg, const nlohmann::js
         }
     }
     line.push_back('\n');
+    write_line(line);
+}
+
+// The access line is written on every request, so it is formatted straight into one string
+// (building a JSON object first cost ~45,000 instructions a request). The output is byte for
+// byte what write() makes of the same fields: keys in sorted order, as nlohmann orders them.
+void access_log::access(const access_record& r)
+{
+    const log_level level =
+        r.flags & (flag_uf | flag_ut | flag_ur | flag_upe | flag_pd) ? log_level::warn : log_level::info;
+    if (!enabled(level))
+        return;
+    static constexpr std::pair<unsigned, const char*> flag_table[] = {
+        {flag_uf, "UF"}, {flag_ut, "UT"}, {flag_ur, "UR"}, {flag_upe, "UPE"},
+        {flag_pd, "PD"}, {flag_dc, "DC"}, {flag_dpe, "DPE"}, {flag_rj, "RJ"},
+    };
+    const bool json = format_ == log_format::json;
+    std::string line;
+    line.reserve(256 + r.path.size() + r.detail.size());
+    // key: opens a field; JSON gets '"key":', text gets ' key='.
+    auto key = [&](std::string_view k) {
+        if (json)
+        {
+            line.append(line.size() == 1 ? "\"" : ",\"");
+            line.append(k);
+            line.append("\":");
+        }
+        else
+        {
+            line.push_back(' ');
+            line.append(k);
+            line.push_back('=');
+        }
+    };
+    auto str = [&](std::string_view v) { json ? append_json_string(line, v) : append_text_string(line, v); };
+    auto boolean = [&](bool v) { line.append(v ? "true" : "false"); };
+    if (json)
+        line.push_back('{');
+    else
+    {
+        line = timestamp();
+        line.push_back(' ');
+        line.append(level_name(level));
+        line.append(" access");
+    }
+    key("bytes_in");
+    append_number(line, r.bytes_in);
+    key("bytes_out");
+    append_number(line, r.bytes_out);
+    if (!r.detail.empty())
+    {
+        key("detail");
+        str(r.detail);
+    }
+    key("dur_us");
+    append_number(line, r.dur_us);
+    key("flags");
+    {
+        bool any = false;
+        if (json)
+            line.push_back('[');
+        for (auto [bit, name] : flag_table)
+        {
+            if (!(r.flags & bit))
+                continue;
+            if (any)
+                line.push_back(',');
+            any = true;
+            if (json)
+                line.append("\"").append(name).append("\"");
+            else
+                line.append(name);
+        }
+        if (json)
+            line.push_back(']');
+        else if (!any)
+            line.push_back('-');
+    }
+    if (json)
+    {
+        key("level");
+        str(level_name(level));
+    }
+    key("method");
+    str(r.method);
+    if (json)
+    {
+        key("msg");
+        str("access");
+    }
+    key("path");
+    str(r.path);
+    key("retried");
+    boolean(r.retried);
+    key("sse_events");
+    append_number(line, r.sse_events);
+    key("status");
+    append_number(line, r.status);
+    if (json)
+    {
+        key("ts");
+        str(timestamp());
+    }
+    key("ttfb_us");
+    append_number(line, r.ttfb_us);
+    key("upstream_reused");
+    boolean(r.upstream_reused);
+    if (json)
+        line.push_back('}');
+    line.push_back('\n');
+    write_line(line);
+}
+
+// One write() per line: lines from several threads never interleave.
+void access_log::write_line(const std::string& line)
+{
     std::lock_guard lock(mutex_);
-    // One write() per line: lines from several threads never interleave.
     const char* p = line.data();
     std::size_t left = line.size();
     while (left > 0)
@@ -102,22 +271,6 @@ void access_log::write(log_level level, std::string_view msg, const nlohmann::js
         p += n;
         left -= static_cast<std::size_t>(n);
     }
-}
-
-void access_log::access(const access_record& r)
-{
-    nlohmann::json fields = {
-        {"method", r.method},         {"path", r.path},
-        {"status", r.status},         {"bytes_in", r.bytes_in},
-        {"bytes_out", r.bytes_out},   {"dur_us", r.dur_us},
-        {"ttfb_us", r.ttfb_us},       {"sse_events", r.sse_events},
-        {"upstream_reused", r.upstream_reused}, {"retried", r.retried},
-        {"flags", flag_names(r.flags)},
-    };
-    if (!r.detail.empty())
-        fields["detail"] = r.detail;
-    write(r.flags & (flag_uf | flag_ut | flag_ur | flag_upe | flag_pd) ? log_level::warn : log_level::info, "access",
-          fields);
 }
 
 } // namespace mrb

@@ -57,6 +57,8 @@ public:
     static nlohmann::json flag_names(unsigned flags);
 
 private:
+    void write_line(const std::string& line);
+
     log_format format_;
     log_level level_;
     std::FILE* out_;

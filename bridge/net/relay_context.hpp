@@ -8,6 +8,7 @@
 #include "upstream_pool.hpp"
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <functional>
@@ -39,7 +40,7 @@ struct relay_context
 struct worker
 {
     explicit worker(const bridge_config& c)
-        : ioc(1), pool(c.upstream_idle, 64)
+        : ioc(1), pool(c.upstream_idle, 64), watch_sweep(ioc)
     {
     }
     // Declaration order matters for destruction: the pool's sockets go before the io_context,
@@ -47,6 +48,11 @@ struct worker
     std::unordered_set<relay_session*> sessions;
     boost::asio::io_context ioc;
     upstream_pool pool;
+    // Client watches start only for waits on upstream that outlast a few milliseconds (see
+    // relay_session::want_client_watch): sessions that still need one, and the sweep timer.
+    std::size_t watch_pending = 0;
+    bool watch_sweep_armed = false;
+    boost::asio::steady_timer watch_sweep;
 };
 
 } // namespace mrb

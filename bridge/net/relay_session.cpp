@@ -62,6 +62,57 @@ std::size_t find_head_end(std::string_view data, std::size_t from)
     return std::string_view::npos;
 }
 
+bool would_block(const error_code& ec)
+{
+    return ec == net::error::would_block || ec == net::error::try_again;
+}
+
+// Writes what the serializer holds without a trip through the event loop when the socket takes
+// it at once (the usual case: the kernel buffer has room); only the rest waits asynchronously.
+// The socket is in non-blocking mode, so the synchronous attempt never blocks the worker.
+// Returns need_buffer like http::async_write when a buffer_body piece has gone out.
+template <bool is_request>
+net::awaitable<error_code> write_now(net::ip::tcp::socket& s, http::serializer<is_request, http::buffer_body>& sr,
+                                     bool header_only)
+{
+    if (header_only)
+        sr.split(true);
+    error_code ec;
+    while (!(header_only ? sr.is_header_done() : sr.is_done()))
+    {
+        http::write_some(s, sr, ec);
+        if (!ec)
+            continue;
+        if (!would_block(ec))
+            co_return ec;
+        if (header_only)
+            std::tie(ec, std::ignore) = co_await http::async_write_header(s, sr, nothrow);
+        else
+            std::tie(ec, std::ignore) = co_await http::async_write(s, sr, nothrow);
+        co_return ec;
+    }
+    co_return ec;
+}
+
+// Feeds the parser what is already buffered. Returns false (and no error) when it needs more
+// bytes from the socket. Beast's async_read_some parses the buffer first too, but completes
+// through the event loop even when no I/O was needed: a wake-up per body piece.
+template <bool is_request>
+bool parse_buffered(beast::flat_buffer& b, http::basic_parser<is_request>& p, error_code& ec)
+{
+    ec = {};
+    if (b.size() == 0)
+        return false;
+    const auto used = p.put(b.data(), ec);
+    b.consume(used);
+    if (ec == http::error::need_more)
+    {
+        ec = {};
+        return false;
+    }
+    return true;
+}
+
 // Heads for the capture: [name, value] pairs in wire order, credential values redacted.
 nlohmann::json fields_json(const http::fields& fields)
 {
@@ -98,6 +149,7 @@ void relay_session::start()
     worker_.sessions.insert(this);
     error_code ignored;
     client_.set_option(tcp::no_delay(true), ignored);
+    client_.non_blocking(true, ignored); // for write_now's first, synchronous attempt
     auto self = shared_from_this();
     net::co_spawn(worker_.ioc, watchdog(self), net::detached);
     net::co_spawn(worker_.ioc, run(self), net::detached);
@@ -118,12 +170,14 @@ void relay_session::abort()
 // ---------------------------------------------------------------------------------------------
 // Deadlines: one timer per session; whatever the current phase waits for is cut when it fires.
 
+// The timer is re-armed only when a deadline moves before the instant it is armed for. A later
+// deadline is a plain store: the watchdog wakes early, sees time left and re-waits. Deadlines
+// move on every phase of every request, so re-arming each time cost a timerfd_settime and a
+// wake-up per move (three per keep-alive request).
 void relay_session::set_deadline(std::chrono::milliseconds d)
 {
-    const auto next = clock::now() + d;
-    const bool earlier = next < deadline_;
-    deadline_ = next;
-    if (earlier)
+    deadline_ = clock::now() + d;
+    if (deadline_ < armed_for_)
         timer_.cancel(); // wake the watchdog so it re-waits on the earlier deadline
 }
 
@@ -131,7 +185,8 @@ net::awaitable<void> relay_session::watchdog(std::shared_ptr<relay_session> self
 {
     while (!closed_)
     {
-        timer_.expires_at(deadline_);
+        armed_for_ = deadline_;
+        timer_.expires_at(armed_for_);
         co_await timer_.async_wait(nothrow);
         if (closed_)
             break;
@@ -172,6 +227,56 @@ void relay_session::on_deadline()
 // ---------------------------------------------------------------------------------------------
 // Client watch: while we wait on upstream, a client EOF/reset must cancel the upstream at once.
 // async_wait does not consume bytes, so a pipelined next request stays in the socket.
+//
+// An async_wait costs an epoll_ctl to arm and a wake-up to cancel, which doubled the system calls
+// of a short request. So a wait on upstream only asks for a watch, and a per-worker sweep starts
+// the watch once the wait has lasted client_watch_delay: an abandoned generation is still
+// stopped within a few tens of milliseconds, and a quick answer never pays for a watch.
+
+namespace {
+constexpr auto client_watch_delay = std::chrono::milliseconds(10);
+}
+
+void relay_session::want_client_watch()
+{
+    if (watch_wanted_)
+        return;
+    watch_wanted_ = true;
+    watch_started_ = false;
+    watch_wanted_since_ = clock::now();
+    ++worker_.watch_pending;
+    arm_watch_sweep(worker_);
+}
+
+void relay_session::arm_watch_sweep(worker& w)
+{
+    if (w.watch_sweep_armed)
+        return;
+    w.watch_sweep_armed = true;
+    w.watch_sweep.expires_after(client_watch_delay);
+    w.watch_sweep.async_wait([&w](error_code ec) {
+        if (ec)
+            return; // the worker is going away
+        w.watch_sweep_armed = false;
+        on_watch_sweep(w);
+    });
+}
+
+void relay_session::on_watch_sweep(worker& w)
+{
+    const auto now = clock::now();
+    for (auto* s : w.sessions)
+    {
+        if (!s->watch_wanted_ || s->watch_started_ || now - s->watch_wanted_since_ < client_watch_delay)
+            continue;
+        s->watch_started_ = true;
+        --w.watch_pending;
+        if (s->client_.is_open())
+            s->start_client_watch();
+    }
+    if (w.watch_pending > 0)
+        arm_watch_sweep(w);
+}
 
 void relay_session::start_client_watch()
 {
@@ -183,6 +288,9 @@ void relay_session::start_client_watch()
 
 void relay_session::stop_client_watch()
 {
+    if (watch_wanted_ && !watch_started_)
+        --worker_.watch_pending;
+    watch_wanted_ = watch_started_ = false;
     if (!watching_)
         return;
     watching_ = false;
@@ -524,7 +632,9 @@ net::awaitable<bool> relay_session::read_request_piece()
         body.data = relay_buf_;
         body.size = relay_buffer_size;
         set_deadline(cfg.body_idle_timeout);
-        auto [ec, n] = co_await http::async_read_some(client_, client_buf_, *req_parser_, nothrow);
+        error_code ec;
+        if (!parse_buffered(client_buf_, *req_parser_, ec))
+            std::tie(ec, std::ignore) = co_await http::async_read_some(client_, client_buf_, *req_parser_, nothrow);
         if (ec == http::error::need_buffer)
             ec = {};
         if (ec)
@@ -661,13 +771,22 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             co_return has_body ? outcome::close : outcome::keep_alive;
         }
         rec_.upstream_reused = reused;
+        if (!upstream_.non_blocking())
+        {
+            error_code ignored;
+            upstream_.non_blocking(true, ignored); // for write_now's first, synchronous attempt
+        }
 
         phase_ = phase::request_body;
         set_deadline(cfg.body_idle_timeout);
+        error_code write_error; // a failure after the head went out (no retry then)
         req_sr_.emplace(req);
+        // The head and the first body piece go out in one write.
         {
-            auto [ec, n] = co_await http::async_write_header(upstream_, *req_sr_, nothrow);
-            if (ec)
+            auto ec = co_await write_now(upstream_, *req_sr_, false);
+            if (ec == http::error::need_buffer)
+                ec = {};
+            if (ec && !req_sr_->is_header_done())
             {
                 close_upstream();
                 if (client_gone_ || client_timed_out_)
@@ -684,18 +803,21 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
                                     !has_body);
                 co_return has_body ? outcome::close : outcome::keep_alive;
             }
+            if (ec)
+                std::swap(ec, write_error);
         }
-        // Request body: the first piece (already read) or one client read, then its upstream write.
-        bool piece_pending = has_body;
-        while (!req_sr_->is_done())
+        // The rest of the request body: one client read, then its upstream write.
+        while (!write_error && !req_sr_->is_done())
         {
-            if (!piece_pending && !co_await read_request_piece())
+            if (!co_await read_request_piece())
                 co_return outcome::close;
-            piece_pending = false;
             set_deadline(cfg.body_idle_timeout);
-            auto [ec, n] = co_await http::async_write(upstream_, *req_sr_, nothrow);
-            if (ec == http::error::need_buffer)
-                ec = {};
+            write_error = co_await write_now(upstream_, *req_sr_, false);
+            if (write_error == http::error::need_buffer)
+                write_error = {};
+        }
+        {
+            const error_code ec = write_error;
             if (ec)
             {
                 close_upstream();
@@ -714,7 +836,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
         // --- 4. the response head, watching the client meanwhile --------------------------------
         phase_ = phase::response_head;
         set_deadline(cfg.response_header_timeout);
-        start_client_watch();
+        want_client_watch();
         bool retry = false;
         for (;;)
         {
@@ -876,17 +998,23 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             cap_["sse_event_us"] = nlohmann::json::array();
     }
     res_sr_.emplace(res);
-    {
-        auto [ec, n] = co_await http::async_write_header(client_, *res_sr_, nothrow);
+    // The head goes out with the first body piece when that piece is already buffered (one write
+    // instead of two), and alone before any wait for upstream bytes, so the client never waits
+    // for its head on the model.
+    bool head_sent = false;
+    auto send_head = [&]() -> net::awaitable<bool> {
+        const auto ec = co_await write_now(client_, *res_sr_, true);
         if (ec)
         {
             close_upstream();
             rec_.flags |= flag_dc;
-            co_return outcome::close;
+            co_return false;
         }
-    }
-    rec_.status = status;
-    rec_.ttfb_us = micros(clock::now() - start_);
+        head_sent = true;
+        rec_.status = status;
+        rec_.ttfb_us = micros(clock::now() - start_);
+        co_return true;
+    };
 
     bool prefix_pending = prefix_len > 0;
     while (!res_sr_->is_done())
@@ -904,9 +1032,18 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             body.data = relay_buf_;
             body.size = relay_buffer_size;
             set_deadline(cfg.body_idle_timeout);
-            auto [ec, n] = co_await http::async_read_some(upstream_, upstream_buf_, *res_parser_, nothrow);
+            error_code ec;
+            if (!parse_buffered(upstream_buf_, *res_parser_, ec))
+            {
+                if (!head_sent && !co_await send_head())
+                    co_return outcome::close;
+                std::tie(ec, std::ignore) =
+                    co_await http::async_read_some(upstream_, upstream_buf_, *res_parser_, nothrow);
+            }
             if (ec == http::error::need_buffer)
                 ec = {};
+            if (ec && !head_sent && !co_await send_head())
+                co_return outcome::close;
             if (ec)
             {
                 // Headers are out: the only honest signal left is a cut connection (no last chunk).
@@ -947,9 +1084,16 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
         if (body.size > 0)
             capture_piece(body.data, body.size, events, "response_body");
         set_deadline(cfg.body_idle_timeout);
-        auto [ec, n] = co_await http::async_write(client_, *res_sr_, nothrow);
+        const bool with_head = !head_sent;
+        auto ec = co_await write_now(client_, *res_sr_, false);
         if (ec == http::error::need_buffer)
             ec = {};
+        if (with_head && res_sr_->is_header_done())
+        {
+            head_sent = true;
+            rec_.status = status;
+            rec_.ttfb_us = micros(clock::now() - start_);
+        }
         if (ec)
         {
             rec_.flags |= flag_dc;

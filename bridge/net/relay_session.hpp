@@ -59,6 +59,9 @@ private:
 
     void set_deadline(std::chrono::milliseconds d);
     void on_deadline();
+    void want_client_watch();
+    static void arm_watch_sweep(worker& w);
+    static void on_watch_sweep(worker& w);
     void start_client_watch();
     void stop_client_watch();
     void on_client_readable(boost::system::error_code ec, unsigned generation);
@@ -73,6 +76,7 @@ private:
     tcp::socket upstream_;
     boost::asio::steady_timer timer_;
     clock::time_point deadline_ = clock::time_point::max();
+    clock::time_point armed_for_ = clock::time_point::max(); ///< what the watchdog's timer waits for
     phase phase_ = phase::idle;
     bool over_limit_;
     bool closed_ = false;
@@ -82,7 +86,10 @@ private:
     bool client_timed_out_ = false;
     bool upstream_timed_out_ = false;
 
-    bool watching_ = false;
+    bool watch_wanted_ = false;  ///< waiting on upstream: a client watch is due
+    bool watch_started_ = false; ///< the sweep has started it
+    clock::time_point watch_wanted_since_;
+    bool watching_ = false;      ///< an async_wait on the client is pending
     unsigned watch_generation_ = 0;
 
     boost::beast::flat_buffer client_buf_;

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <regex>
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -101,6 +103,75 @@ TEST(access_log, level_filter)
     const std::string out(buf, n);
     EXPECT_EQ(out.find("hidden"), std::string::npos);
     EXPECT_NE(out.find("shown"), std::string::npos);
+}
+
+// The access line is formatted by hand for speed; it must stay byte for byte what the generic
+// writer makes of the same fields (the contract in docs/architecture.md), whatever the strings.
+std::string reference(mrb::log_format format, const mrb::access_record& r)
+{
+    nlohmann::json fields = {
+        {"method", r.method}, {"path", r.path}, {"status", r.status}, {"bytes_in", r.bytes_in},
+        {"bytes_out", r.bytes_out}, {"dur_us", r.dur_us}, {"ttfb_us", r.ttfb_us}, {"sse_events", r.sse_events},
+        {"upstream_reused", r.upstream_reused}, {"retried", r.retried},
+        {"flags", mrb::access_log::flag_names(r.flags)},
+    };
+    if (!r.detail.empty())
+        fields["detail"] = r.detail;
+    std::FILE* f = std::tmpfile();
+    {
+        mrb::access_log log(format, mrb::log_level::info, f);
+        log.write(r.flags & (mrb::flag_uf | mrb::flag_ut | mrb::flag_ur | mrb::flag_upe | mrb::flag_pd)
+                      ? mrb::log_level::warn
+                      : mrb::log_level::info,
+                  "access", fields);
+    }
+    std::rewind(f);
+    std::string out;
+    char buf[4096];
+    while (auto n = std::fread(buf, 1, sizeof buf, f))
+        out.append(buf, n);
+    std::fclose(f);
+    return out;
+}
+
+std::string without_timestamp(const std::string& line)
+{
+    static const std::regex ts(R"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z)");
+    return std::regex_replace(line, ts, "<ts>");
+}
+
+TEST(access_log, hand_formatted_line_equals_the_generic_writer)
+{
+    const std::vector<std::string> strings = {
+        "", "POST", "/engines/llama.cpp/v1/chat/completions?x=1&y=2", "with space", "quote\"d",
+        "back\\slash", "tab\tand\nnewline", std::string("nul\0byte", 8), "caf\xc3\xa9 \xe2\x82\xac",
+        "bad utf8 \xff\xfe", "del\x7f", "a=b", "response body: end of stream"};
+    for (const auto format : {mrb::log_format::json, mrb::log_format::text})
+        for (const auto& s : strings)
+            for (const unsigned flags : {0u, unsigned(mrb::flag_ur | mrb::flag_dc), 0xffu, unsigned(mrb::flag_rj)})
+            {
+                auto r = sample();
+                r.method = s.empty() ? "GET" : s;
+                r.path = s;
+                r.detail = s;
+                r.flags = flags;
+                r.retried = flags & 1;
+                r.ttfb_us = flags ? -1 : 300;
+                r.bytes_out = 18446744073709551615ull;
+                const auto got = run(format, r);
+                EXPECT_EQ(without_timestamp(got), without_timestamp(reference(format, r)))
+                    << "string: " << nlohmann::json(s).dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
+                EXPECT_NE(without_timestamp(got), got) << "no RFC 3339 microsecond timestamp in " << got;
+            }
+}
+
+TEST(access_log, text_values_with_control_characters_are_quoted)
+{
+    auto r = sample();
+    r.detail = "line\nbreak";
+    const auto line = run(mrb::log_format::text, r);
+    EXPECT_EQ(line.find('\n'), line.size() - 1) << line;
+    EXPECT_NE(line.find(R"(detail="line\nbreak")"), std::string::npos) << line;
 }
 
 } // namespace
