@@ -8,6 +8,8 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdint>
+#include <cstring>
+#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -118,6 +120,31 @@ std::string_view describe(framing_error e) noexcept
     return "invalid framing";
 }
 
+namespace {
+
+// Skips bytes that need no attention in a head (none below 0x20, no DEL) eight at a time: the
+// head check runs on every request and response head, and byte by byte it cost ~6 instructions
+// a byte. Returns the first position whose 8-byte word holds such a byte (or near the end).
+std::size_t skip_plain_bytes(std::string_view s, std::size_t pos) noexcept
+{
+    constexpr std::uint64_t ones = 0x0101010101010101ull;
+    constexpr std::uint64_t highs = 0x8080808080808080ull;
+    while (pos + 8 <= s.size())
+    {
+        std::uint64_t w;
+        std::memcpy(&w, s.data() + pos, 8);
+        const std::uint64_t below_space = (w - ones * 0x20) & ~w & highs; // some byte < 0x20
+        const std::uint64_t x = w ^ (ones * 0x7f);
+        const std::uint64_t del = (x - ones) & ~x & highs; // some byte == 0x7f
+        if (below_space | del)
+            break;
+        pos += 8;
+    }
+    return pos;
+}
+
+} // namespace
+
 framing_error check_raw_head(std::string_view head) noexcept
 {
     bool first_line = true;
@@ -125,7 +152,7 @@ framing_error check_raw_head(std::string_view head) noexcept
     while (pos < head.size())
     {
         // Find the end of this line, validating line endings and control bytes on the way.
-        std::size_t end = pos;
+        std::size_t end = skip_plain_bytes(head, pos);
         for (; end < head.size(); ++end)
         {
             const auto c = static_cast<unsigned char>(head[end]);

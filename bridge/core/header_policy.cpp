@@ -17,35 +17,64 @@ using text::as_range;
 using text::iequals;
 using text::trim;
 
+bool is_hop_by_hop(http::field f) noexcept
+{
+    switch (f)
+    {
+    case http::field::connection:
+    case http::field::keep_alive:
+    case http::field::proxy_connection:
+    case http::field::te:
+    case http::field::trailer:
+    case http::field::upgrade:
+    case http::field::proxy_authorization:
+    case http::field::proxy_authenticate:
+    case http::field::http2_settings:
+        return true;
+    default:
+        return false;
+    }
+}
+
 // Removes every field the Connection header(s) name, then the fixed hop-by-hop set. Framing and
 // Host can never be removed this way (`Connection: content-length` would desync the next hop).
+// Linear passes over the fields: a lookup per name (Beast's case-insensitive tree) for each of
+// the nine fixed names was the costliest part of a request's header handling.
 void strip_hop_by_hop(http::fields& fields)
 {
-    std::vector<std::string> named;
-    for (const auto& f : as_range(fields.equal_range(http::field::connection)))
+    std::vector<std::string_view> named; // views into Connection values, alive until those go
+    bool any = false;
+    for (const auto& f : fields)
     {
+        if (!is_hop_by_hop(f.name()))
+            continue;
+        any = true;
+        if (f.name() != http::field::connection)
+            continue;
         std::string_view list = f.value();
         for (;;)
         {
             const auto comma = list.find(',');
             const auto token = trim(list.substr(0, comma));
-            if (!token.empty())
-                named.emplace_back(token);
+            if (!token.empty() && !iequals(token, "content-length") && !iequals(token, "transfer-encoding") &&
+                !iequals(token, "host"))
+                named.push_back(token);
             if (comma == std::string_view::npos)
                 break;
             list.remove_prefix(comma + 1);
         }
     }
-    for (const auto& name : named)
-    {
-        if (iequals(name, "content-length") || iequals(name, "transfer-encoding") || iequals(name, "host"))
-            continue;
-        fields.erase(name);
-    }
-    for (auto f : {http::field::connection, http::field::keep_alive, http::field::proxy_connection, http::field::te,
-                   http::field::trailer, http::field::upgrade, http::field::proxy_authorization,
-                   http::field::proxy_authenticate, http::field::http2_settings})
-        fields.erase(f);
+    if (!any)
+        return;
+    auto listed = [&](std::string_view name) {
+        return std::any_of(named.begin(), named.end(), [&](std::string_view n) { return iequals(n, name); });
+    };
+    // Named fields first: their names point into the Connection values erased after them.
+    if (!named.empty())
+        for (auto it = fields.begin(); it != fields.end();)
+            it = !is_hop_by_hop(it->name()) && listed(it->name_string()) ? fields.erase(it) : std::next(it);
+    for (auto it = fields.begin(); it != fields.end();)
+        it = is_hop_by_hop(it->name()) ? fields.erase(it) : std::next(it);
 }
 
 // Appends our Via, folding any existing Via fields into one.

@@ -50,10 +50,8 @@ bool is_protocol_error(const error_code& ec)
 // End of the head: CRLFCRLF, or a bare-LF blank line (then rejected by check_raw_head).
 std::size_t find_head_end(std::string_view data, std::size_t from)
 {
-    for (std::size_t i = from; i < data.size(); ++i)
+    for (std::size_t i = data.find('\n', from); i != std::string_view::npos; i = data.find('\n', i + 1))
     {
-        if (data[i] != '\n')
-            continue;
         if (i + 1 < data.size() && data[i + 1] == '\n')
             return i + 2;
         if (i + 2 < data.size() && data[i + 1] == '\r' && data[i + 2] == '\n')
@@ -135,7 +133,8 @@ relay_session::relay_session(tcp::socket client, relay_context& ctx, worker& w, 
     , timer_(w.ioc)
     , over_limit_(over_limit)
 {
-    client_buf_.max_size(ctx.config.header_limit + 2 * relay_buffer_size);
+    // Heads are bounded by serve_one's own check; the rest is room for bulk body reads.
+    client_buf_.max_size(ctx.config.header_limit + bulk_buffer_size + relay_buffer_size);
 }
 
 relay_session::~relay_session()
@@ -356,6 +355,7 @@ net::awaitable<void> relay_session::run(std::shared_ptr<relay_session> self)
         const outcome o = co_await serve_one(first);
         first = false;
         stop_client_watch();
+        end_bulk();
         if (request_started_)
             finish_record();
         if (o == outcome::close || ctx_.draining.load())
@@ -366,6 +366,35 @@ net::awaitable<void> relay_session::run(std::shared_ptr<relay_session> self)
     closed_ = true;
     timer_.cancel();
     worker_.sessions.erase(this);
+}
+
+// Called after each body piece is read; switches to the bulk buffer for the following reads.
+void relay_session::note_piece(std::size_t got, beast::flat_buffer& source)
+{
+    if (bulk_buf_)
+        return;
+    big_pieces_ = got >= piece_cap_ / 2 ? big_pieces_ + 1 : 0;
+    if (big_pieces_ < 2)
+        return;
+    bulk_buf_ = std::make_unique_for_overwrite<char[]>(bulk_buffer_size);
+    piece_ = bulk_buf_.get();
+    piece_cap_ = bulk_buffer_size;
+    // Beast reads as much as the flat buffer holds: let one socket read fill a bulk piece.
+    if (source.max_size() >= bulk_buffer_size)
+        source.reserve(bulk_buffer_size);
+}
+
+// Back to the small buffers between exchanges: an idle keep-alive connection holds 4 KiB.
+void relay_session::end_bulk()
+{
+    big_pieces_ = 0;
+    if (!bulk_buf_)
+        return;
+    bulk_buf_.reset();
+    piece_ = relay_buf_;
+    piece_cap_ = relay_buffer_size;
+    upstream_buf_.shrink_to_fit();
+    client_buf_.shrink_to_fit();
 }
 
 void relay_session::finish_record()
@@ -629,8 +658,8 @@ net::awaitable<bool> relay_session::read_request_piece()
             body.more = false;
             co_return true;
         }
-        body.data = relay_buf_;
-        body.size = relay_buffer_size;
+        body.data = piece_;
+        body.size = piece_cap_;
         set_deadline(cfg.body_idle_timeout);
         error_code ec;
         if (!parse_buffered(client_buf_, *req_parser_, ec))
@@ -658,16 +687,18 @@ net::awaitable<bool> relay_session::read_request_piece()
             }
             co_return false;
         }
-        const std::size_t got = relay_buffer_size - body.size;
+        char* const piece = piece_;
+        const std::size_t got = piece_cap_ - body.size;
         body.more = !req_parser_->is_done();
         // A read that only consumed framing (a chunk header) has nothing to forward; an empty
         // piece would read as the last chunk to the serializer.
         if (got == 0 && body.more)
             continue;
-        body.data = got > 0 ? relay_buf_ : nullptr;
+        body.data = got > 0 ? piece : nullptr;
         body.size = got;
         rec_.bytes_in += got;
-        capture_piece(relay_buf_, got, 0, "request_body");
+        capture_piece(piece, got, 0, "request_body");
+        note_piece(got, client_buf_);
         co_return true;
     }
 }
@@ -1029,14 +1060,19 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
         }
         else if (!res_parser_->is_done())
         {
-            body.data = relay_buf_;
-            body.size = relay_buffer_size;
+            char* const piece = piece_;
+            const std::size_t cap = piece_cap_;
+            body.data = piece;
+            body.size = cap;
             set_deadline(cfg.body_idle_timeout);
             error_code ec;
             if (!parse_buffered(upstream_buf_, *res_parser_, ec))
             {
                 if (!head_sent && !co_await send_head())
                     co_return outcome::close;
+                // About to wait on upstream (a stream): the request's buffer is not needed.
+                if (client_buf_.size() == 0 && client_buf_.capacity() > 0)
+                    client_buf_.shrink_to_fit();
                 std::tie(ec, std::ignore) =
                     co_await http::async_read_some(upstream_, upstream_buf_, *res_parser_, nothrow);
             }
@@ -1064,11 +1100,12 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
                 }
                 co_return outcome::close;
             }
-            body.size = relay_buffer_size - body.size;
+            body.size = cap - body.size;
             body.more = !res_parser_->is_done();
             if (body.size == 0 && body.more)
                 continue; // only framing was read (see the request loop)
-            body.data = body.size > 0 ? relay_buf_ : nullptr;
+            body.data = body.size > 0 ? piece : nullptr;
+            note_piece(body.size, upstream_buf_);
         }
         else
         {

@@ -38,6 +38,33 @@ TEST(framing_raw, nul_and_control_bytes)
     EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\nX: \x7f\r\n")), framing_error::control_byte);
 }
 
+// The scan skips plain bytes a word at a time: a forbidden byte must be found at every offset
+// (word boundaries included), and bytes >= 0x80 and tabs must pass.
+TEST(framing_raw, forbidden_byte_found_at_every_offset)
+{
+    const std::string clean = head("Host: localhost:12434\r\nUser-Agent: OpenAI/JS 4.77.0 caf\xc3\xa9\r\n"
+                                   "X-Tab:\tvalue\twith tabs\r\nContent-Type: application/json\r\n");
+    ASSERT_EQ(mrb::check_raw_head(clean), framing_error::none);
+    const auto first_field = clean.find("\r\n") + 2;
+    const auto last_field_end = clean.size() - 4; // before the final CRLF CRLF
+    int checked = 0;
+    for (std::size_t at = first_field + 6; at < last_field_end; ++at)
+    {
+        if (clean[at] == '\r' || clean[at] == '\n' || clean[at - 1] == '\n')
+            continue;
+        for (const char bad : {'\0', '\x01', '\x0b', '\x1f', '\x7f'})
+        {
+            std::string h = clean;
+            h[at] = bad;
+            const auto e = mrb::check_raw_head(h);
+            EXPECT_EQ(e, bad == '\0' ? framing_error::nul_byte : framing_error::control_byte)
+                << "byte " << int(bad) << " at " << at;
+            ++checked;
+        }
+    }
+    EXPECT_GT(checked, 5 * 64);
+}
+
 TEST(framing_raw, obs_fold_and_leading_whitespace)
 {
     EXPECT_EQ(mrb::check_raw_head(head("Host: a\r\nTransfer-Encoding:\r\n chunked\r\n")), framing_error::obs_fold);

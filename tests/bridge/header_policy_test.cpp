@@ -106,6 +106,27 @@ TEST(header_policy, client_proxy_authorization_is_dropped_without_ours)
     EXPECT_EQ(count(h, http::field::proxy_authorization), 0u);
 }
 
+TEST(header_policy, every_connection_header_and_every_copy_of_a_named_field_goes)
+{
+    mrb::header_policy p(config());
+    http::request_header<> h;
+    h.method(http::verb::post);
+    h.version(11);
+    h.insert("X-A", "1");
+    h.insert(http::field::connection, "x-a");
+    h.insert("x-a", "2");
+    h.insert("X-B", "3");
+    h.insert(http::field::connection, " X-B ,, keep-alive");
+    h.insert(http::field::keep_alive, "timeout=5");
+    h.insert("X-C", "stays");
+    p.rewrite_request(h, "/");
+    EXPECT_EQ(h.count("X-A"), 0u);
+    EXPECT_EQ(h.count("X-B"), 0u);
+    EXPECT_EQ(count(h, http::field::connection), 0u);
+    EXPECT_EQ(count(h, http::field::keep_alive), 0u);
+    EXPECT_EQ(h["X-C"], "stays");
+}
+
 TEST(header_policy, connection_cannot_remove_framing_or_host)
 {
     mrb::header_policy p(config());
