@@ -42,6 +42,7 @@ main(int argc, char** argv)
     bool announce_close = false, buffer_responses = false;
     long long reset_after_bytes = -1;
     long long record_limit = 0;
+    long long max_request_body = -1;
 
     app.add_option("--config", config_file, "JSON options file (schema: docs/fake-sandbox-proxy.md); flags override it");
     app.add_option("--port", port, "Listen port on 127.0.0.1 (default 3128; 0 = ephemeral)")->check(CLI::Range(0, 65535));
@@ -72,6 +73,7 @@ main(int argc, char** argv)
     app.add_flag("--buffer-responses", buffer_responses, "Fault: buffer whole responses (no streaming)");
     app.add_option("--reset-after-bytes", reset_after_bytes, "Fault: reset the client after N response body bytes")->check(CLI::NonNegativeNumber);
 
+    app.add_option("--max-request-body", max_request_body, "Answer 413 to request bodies over N bytes (default 0 = no limit; bodies stream)")->check(CLI::NonNegativeNumber);
     app.add_option("--record-limit", record_limit, "Requests/log entries kept in memory (default 100000)")->check(CLI::PositiveNumber);
 
     try
@@ -146,6 +148,8 @@ main(int argc, char** argv)
             o.faults.buffer_responses = true;
         if(reset_after_bytes >= 0)
             o.faults.reset_after_bytes = static_cast<std::uint64_t>(reset_after_bytes);
+        if(max_request_body >= 0)
+            o.max_request_body = static_cast<std::uint64_t>(max_request_body);
         if(record_limit > 0)
             o.record_limit = static_cast<std::size_t>(record_limit);
         // Validate rules and overrides now: a usage error, not a runtime one.

@@ -109,7 +109,8 @@ options_from_json(const json& j)
 {
     reject_unknown(j, {"port", "policy", "deny_style", "resolve", "localhost_order",
         "cidr_check_overrides", "credentials", "use_environment", "upstream_error", "faults",
-        "sandbox_name", "network_log", "connect_timeout_ms", "record_limit"}, "sandbox proxy options");
+        "sandbox_name", "network_log", "connect_timeout_ms", "record_limit",
+        "max_request_body"}, "sandbox proxy options");
     proxy_options o;
     get_to(j, "port", o.port);
     if(auto it = j.find("policy"); it != j.end())
@@ -151,6 +152,7 @@ options_from_json(const json& j)
     }
     get_ms(j, "connect_timeout_ms", o.connect_timeout);
     get_to(j, "record_limit", o.record_limit);
+    get_to(j, "max_request_body", o.max_request_body);
     if(o.record_limit == 0)
         throw std::invalid_argument("record_limit must be > 0");
     return o;

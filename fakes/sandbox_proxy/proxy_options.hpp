@@ -73,6 +73,11 @@ struct proxy_options
     std::string network_log_file;
     bool network_log_json = false;
     std::chrono::milliseconds connect_timeout{5000};
+    /// Request bodies over this many bytes get 413 and a close (0 = no limit, the default:
+    /// bodies stream through, as the real proxy does, and DMR answers oversized ones itself).
+    /// A Content-Length over it is refused before anything is forwarded; a chunked body when
+    /// it gets there (the upstream connection is then dropped).
+    std::uint64_t max_request_body = 0;
     /// In-memory recorders keep at most this many requests and log entries (the oldest are
     /// dropped), so long benches through the fake stay bounded.
     std::size_t record_limit = 100000;

@@ -18,7 +18,9 @@
 
 #include <array>
 #include <cerrno>
+#include <cstdio>
 #include <variant>
+#include <vector>
 
 #include <sys/socket.h>
 #include <memory>
@@ -34,6 +36,24 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+// Request bodies up to this size are read whole before forwarding (and keep their exact
+// framing as before); larger ones stream through a buffer of this size.
+constexpr std::size_t relay_size = 64 * 1024;
+
+// How long a client that is still sending a body we no longer read gets to see our reply
+// before the connection is closed (Go's server waits 500 ms as well).
+constexpr std::chrono::milliseconds linger_time{500};
+
+/// A pooled upstream connection is usable when it has neither closed nor sent anything
+/// unasked; checked before reuse because a streamed body cannot be sent a second time.
+bool
+idle_and_open(tcp::socket& s)
+{
+    char byte;
+    auto const n = ::recv(s.native_handle(), &byte, 1, MSG_PEEK | MSG_DONTWAIT);
+    return n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK);
+}
 
 /// A timer that closes a socket when it fires, so a pending read or connect fails; disarm()
 /// tells whether it fired. Handlers check a shared flag, never a stale socket.
@@ -151,6 +171,7 @@ pump(tcp::socket& from, tcp::socket& to)
 proxy_session::proxy_session(proxy_state& state, tcp::socket client)
     : state_(state)
     , client_(std::move(client))
+    , reader_(state.options().max_request_body)
 {
 }
 
@@ -158,8 +179,6 @@ net::awaitable<void>
 proxy_session::run()
 {
     id_ = state_.open_connection();
-    // Far above DMR's 10 MiB limit, so an oversized body reaches DMR and gets DMR's answer.
-    http_kit::request_reader reader(64 * 1024 * 1024);
     deadline idle(co_await net::this_coro::executor);
     for(;;)
     {
@@ -173,7 +192,7 @@ proxy_session::run()
         if(faults.idle_close.count() > 0)
             idle.arm(faults.idle_close, client_);
         http_kit::received_request req;
-        auto ec = co_await reader.read(client_, req);
+        auto ec = co_await reader_.read(client_, req, relay_size);
         if(idle.disarm())
         {
             closed_by_ = "fault:idle_close";
@@ -181,14 +200,14 @@ proxy_session::run()
         }
         if(ec)
         {
-            if(http_kit::request_reader::end_of_stream(ec) || !client_.is_open() ||
+            if(client_reader::end_of_stream(ec) || !client_.is_open() ||
                ec.category() != http::make_error_code(http::error::end_of_stream).category())
             {
                 closed_by_ = "client";
                 break;
             }
             // Unparsable request: answer and close, as a strict proxy does.
-            unsigned const status = http_kit::request_reader::body_too_large(ec) ? 413 : 400;
+            unsigned const status = client_reader::body_too_large(ec) ? 413 : 400;
             recorded_request rec;
             rec.connection = id_;
             rec.sequence = served_ + 1;
@@ -204,7 +223,7 @@ proxy_session::run()
             break;
         }
         state_.count_request(id_);
-        bool const keep = co_await handle(req, reader);
+        bool const keep = co_await handle(req);
         ++served_;
         if(!keep)
             break;
@@ -217,7 +236,7 @@ proxy_session::run()
 }
 
 net::awaitable<bool>
-proxy_session::handle(http_kit::received_request& req, http_kit::request_reader& reader)
+proxy_session::handle(http_kit::received_request& req)
 {
     recorded_request rec;
     rec.connection = id_;
@@ -233,6 +252,9 @@ proxy_session::handle(http_kit::received_request& req, http_kit::request_reader&
     auto rw = rewrite_request({req.method, req.target, req.version, req.headers});
     if(!rw.head)
     {
+        if(!co_await drain_body())
+            co_return false;
+        rec.body_size = reader_.body_received();
         rec.reason = "bad_request";
         rec.status = rw.status;
         rec.error = rw.error;
@@ -255,6 +277,9 @@ proxy_session::handle(http_kit::received_request& req, http_kit::request_reader&
 
     if(!v.allowed)
     {
+        if(!co_await drain_body())
+            co_return false;
+        rec.body_size = reader_.body_received();
         rec.reason = to_string(v.reason);
         rec.rule = v.rule;
         auto const style = state_.options().deny;
@@ -281,12 +306,14 @@ proxy_session::handle(http_kit::received_request& req, http_kit::request_reader&
 
     if(head.is_connect)
     {
+        if(!co_await drain_body())
+            co_return false;
         rec.forwarded = true;
         rec.status = 200;
         state_.update_request(index, rec);
         if(!co_await reply("HTTP/1.1 200 Connection established\r\n\r\n"))
             co_return false;
-        co_await tunnel(reader);
+        co_await tunnel();
         rec.complete = true;
         state_.update_request(index, rec);
         closed_by_ = "client";
@@ -315,6 +342,12 @@ proxy_session::connect_upstream(verdict& v, upstream_request_head& head, recorde
             if(!checked.allowed)
             {
                 // The first blocked address ends the attempt (the legacy `::1` trap).
+                if(!co_await drain_body())
+                {
+                    keep = false;
+                    co_return false;
+                }
+                rec.body_size = reader_.body_received();
                 v = checked;
                 rec.reason = to_string(v.reason);
                 rec.rule = v.rule;
@@ -332,7 +365,7 @@ proxy_session::connect_upstream(verdict& v, upstream_request_head& head, recorde
             v = checked;
         }
         if(!head.is_connect && upstream_ && upstream_->endpoint == target &&
-           upstream_->socket.is_open())
+           upstream_->socket.is_open() && idle_and_open(upstream_->socket))
         {
             rec.upstream_reused = true;
             co_return true;
@@ -345,6 +378,12 @@ proxy_session::connect_upstream(verdict& v, upstream_request_head& head, recorde
     }
 
     // Allowed, but nothing answered.
+    if(!co_await drain_body())
+    {
+        keep = false;
+        co_return false;
+    }
+    rec.body_size = reader_.body_received();
     rec.allowed = true;
     rec.reason = to_string(v.reason);
     rec.rule = v.rule;
@@ -381,10 +420,21 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
     if(!v.bypass)
         if(auto provider = state_.keys().inject(v.host, head.headers))
             rec.injected = *provider;
-    // The body goes out at once, so an Expect: 100-continue would only confuse the upstream.
+    // The body goes out without waiting, so an Expect: 100-continue would only confuse the
+    // upstream.
     std::erase_if(head.headers, [](auto const& h) { return http_kit::iequals(h.first, "expect"); });
+    // A body held whole goes with its length, as before. A longer one streams: a client length
+    // is passed on, a chunked one stays chunked (Go's transport sends an unknown length so).
+    bool const whole = reader_.body_done();
+    bool const chunked_up = !whole && !reader_.content_length();
     if(has_header(req.headers, "content-length") || has_header(req.headers, "transfer-encoding"))
-        head.headers.emplace_back("Content-Length", std::to_string(req.body.size()));
+    {
+        if(chunked_up)
+            head.headers.emplace_back("Transfer-Encoding", "chunked");
+        else
+            head.headers.emplace_back("Content-Length",
+                std::to_string(whole ? req.body.size() : *reader_.content_length()));
+    }
 
     if(faults.latency.count() > 0)
     {
@@ -396,7 +446,10 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
     for(auto const& [name, value] : head.headers)
         out += name + ": " + value + "\r\n";
     out += "\r\n";
-    out += req.body;
+    if(!chunked_up)
+        out += req.body;
+    else if(!req.body.empty())
+        http_kit::append_chunk(out, req.body);
 
     rec.forwarded = true;
     rec.upstream_target = head.target;
@@ -407,6 +460,12 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
     using parser_type = http::response_parser<http::buffer_body>;
     std::optional<parser_type> p;
     tcp::endpoint const target = upstream_->endpoint;
+    // `out` can be sent again on a fresh connection until body bytes past it were relayed.
+    bool replayable = true;
+    // The client's body was not read to its end (the upstream answered or failed first): the
+    // client connection cannot carry another request.
+    bool body_cut = false;
+    error_code upload_error;
     for(int attempt = 0;; ++attempt)
     {
         p.emplace();
@@ -417,6 +476,40 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
         auto [wec, wn] = co_await net::async_write(upstream_->socket, net::buffer(out), use_tuple);
         error_code ec = wec;
         bool client_left = false;
+        if(!ec && !reader_.body_done())
+        {
+            replayable = false;
+            auto const up = co_await upload(chunked_up, rec);
+            rec.body_size = reader_.body_received();
+            using kind = upload_result::kind;
+            if(up.what == kind::client_gone)
+            {
+                close_upstream();
+                rec.error = "client disconnected during the request body";
+                rec.complete = true;
+                state_.update_request(index, rec);
+                closed_by_ = "client";
+                co_return false;
+            }
+            if(up.what == kind::client_error)
+            {
+                close_upstream();
+                unsigned const status = client_reader::body_too_large(up.ec) ? 413 : 400;
+                rec.status = status;
+                rec.error = up.ec.message();
+                rec.complete = true;
+                state_.update_request(index, rec);
+                co_await reply(text_reply(status, "Bad Request: " + up.ec.message() + "\n", true));
+                closed_by_ = "proxy";
+                co_return false;
+            }
+            if(up.what == kind::upstream_stopped)
+            {
+                body_cut = true;
+                upload_error = up.ec;
+            }
+            state_.update_request(index, rec);
+        }
         if(!ec)
         {
             // While the upstream thinks (DMR loading a model), watch the client: if it leaves,
@@ -447,8 +540,9 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
         if(!ec)
             break;
         // A pooled upstream connection the server closed meanwhile: one fresh retry, the way
-        // any sane proxy handles its own stale connections.
-        bool const stale = rec.upstream_reused && attempt == 0 && !p->got_some();
+        // any sane proxy handles its own stale connections (only while the body can be sent
+        // again).
+        bool const stale = replayable && rec.upstream_reused && attempt == 0 && !p->got_some();
         close_upstream();
         if(stale)
         {
@@ -459,12 +553,19 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
                 ec = dec;
         }
         rec.status = state_.options().upstream_error.status;
-        rec.error = (stale ? dial_error(target, ec) : "read tcp " + endpoint_text(target) + ": " +
-            ec.message());
+        if(stale)
+            rec.error = dial_error(target, ec);
+        else if(upload_error)
+            rec.error = "write tcp " + endpoint_text(target) + ": " + upload_error.message();
+        else
+            rec.error = "read tcp " + endpoint_text(target) + ": " + ec.message();
         rec.complete = true;
         state_.update_request(index, rec);
-        bool const ok = co_await reply(upstream_error_bytes(rec.error, !req.keep_alive));
-        co_return ok && req.keep_alive;
+        bool const close = !req.keep_alive || body_cut;
+        bool const ok = co_await reply(upstream_error_bytes(rec.error, close));
+        if(body_cut && ok)
+            co_await linger_client();
+        co_return ok && !close;
     }
     ++upstream_->uses;
 
@@ -478,7 +579,7 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
     header_list fields = end_to_end_fields(received);
 
     auto const now_faults = state_.faults();
-    bool close_after = !req.keep_alive;
+    bool close_after = !req.keep_alive || body_cut;
     bool const fault_close = now_faults.close_after_requests &&
         served_ + 1 >= now_faults.close_after_requests;
     if(fault_close && now_faults.announce_close)
@@ -602,10 +703,16 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
     rec.response_body_bytes = sent;
     rec.complete = true;
     state_.update_request(index, rec);
-    if(!ok || !p->is_done() || !p->keep_alive())
+    if(!ok || !p->is_done() || !p->keep_alive() || body_cut)
         close_upstream();
     if(!ok)
         co_return false;
+    if(body_cut)
+    {
+        co_await linger_client();
+        closed_by_ = "proxy";
+        co_return false;
+    }
     if(close_after && fault_close)
         closed_by_ = "fault:close_after_requests";
     else if(close_after)
@@ -613,11 +720,107 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
     co_return !close_after;
 }
 
-net::awaitable<void>
-proxy_session::tunnel(http_kit::request_reader& reader)
+net::awaitable<proxy_session::upload_result>
+proxy_session::upload(bool chunked, recorded_request& rec)
 {
     using namespace net::experimental::awaitable_operators;
-    (void)reader; // clients wait for the 200 before sending, so nothing is buffered here
+    using kind = upload_result::kind;
+    upload_result result;
+    bool settled = false;
+    // The first branch to finish decides; the other one then only sees its cancellation.
+    auto settle = [&](kind what, error_code ec) {
+        if(!settled)
+            result = {what, ec};
+        settled = true;
+    };
+    auto pump = [&]() -> net::awaitable<void> {
+        std::vector<char> relay(relay_size);
+        while(!reader_.body_done())
+        {
+            auto [ec, n] = co_await reader_.read_body(client_, relay);
+            if(n > 0)
+            {
+                std::array<char, 20> size_line{};
+                std::size_t size_len = 0;
+                if(chunked)
+                    size_len = static_cast<std::size_t>(
+                        std::snprintf(size_line.data(), size_line.size(), "%zx\r\n", n));
+                std::array<net::const_buffer, 3> pieces{net::buffer(size_line.data(), size_len),
+                    net::buffer(relay.data(), n), net::buffer("\r\n", chunked ? 2 : 0)};
+                auto [wec, wn] = co_await net::async_write(upstream_->socket, pieces, use_tuple);
+                if(wec)
+                {
+                    settle(kind::upstream_stopped, wec);
+                    co_return;
+                }
+                rec.upstream_body_size += n;
+            }
+            if(ec)
+            {
+                settle(client_reader::cut_mid_body(ec) || !client_.is_open() ? kind::client_gone
+                                                                            : kind::client_error,
+                    ec);
+                co_return;
+            }
+        }
+        if(chunked)
+        {
+            auto [wec, wn] = co_await net::async_write(upstream_->socket,
+                net::buffer(http_kit::last_chunk.data(), http_kit::last_chunk.size()), use_tuple);
+            if(wec)
+            {
+                settle(kind::upstream_stopped, wec);
+                co_return;
+            }
+        }
+        settle(kind::done, {});
+    };
+    // An upstream that answers (say 413) or closes before taking the whole body: stop there
+    // and let the caller read its answer, instead of pushing into a peer that stopped reading.
+    auto upstream_spoke = [&]() -> net::awaitable<void> {
+        auto [ec] = co_await upstream_->socket.async_wait(tcp::socket::wait_read, use_tuple);
+        if(ec != net::error::operation_aborted)
+            settle(kind::upstream_stopped, {});
+    };
+    co_await (pump() || upstream_spoke());
+    co_return result;
+}
+
+net::awaitable<bool>
+proxy_session::drain_body()
+{
+    std::vector<char> sink(relay_size);
+    while(!reader_.body_done())
+    {
+        auto [ec, n] = co_await reader_.read_body(client_, sink);
+        if(ec)
+            co_return false;
+    }
+    co_return true;
+}
+
+net::awaitable<void>
+proxy_session::linger_client()
+{
+    error_code ignored;
+    client_.shutdown(tcp::socket::shutdown_send, ignored);
+    deadline d(co_await net::this_coro::executor);
+    d.arm(linger_time, client_);
+    std::vector<char> sink(relay_size);
+    for(;;)
+    {
+        auto [ec, n] = co_await client_.async_read_some(net::buffer(sink), use_tuple);
+        if(ec)
+            break;
+    }
+    d.disarm();
+}
+
+net::awaitable<void>
+proxy_session::tunnel()
+{
+    using namespace net::experimental::awaitable_operators;
+    // Clients wait for the 200 before sending, so nothing is buffered here.
     co_await (pump(client_, upstream_->socket) && pump(upstream_->socket, client_));
     close_upstream();
 }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "client_reader.hpp"
 #include "proxy_state.hpp"
 #include "request_rewrite.hpp"
 
@@ -12,13 +13,13 @@
 
 namespace fakes::http_kit {
 struct received_request;
-class request_reader;
 }
 
 namespace fakes::sandbox_proxy {
 
 /// One client connection of the fake proxy: reads requests, applies the policy, forwards
-/// absolute-form `http://` requests (keep-alive both sides, body relayed as it arrives) or
+/// absolute-form `http://` requests (keep-alive both sides; request and response bodies relayed
+/// as they arrive through a small buffer, so any size passes with bounded memory) or
 /// opens a CONNECT tunnel, and applies the faults. Runs on the connection's strand.
 class proxy_session
 {
@@ -39,9 +40,17 @@ private:
         std::size_t uses = 0;
     };
 
+    /// How relaying the rest of a request body upstream ended.
+    struct upload_result
+    {
+        enum class kind { done, client_gone, client_error, upstream_stopped };
+        kind what = kind::done;
+        boost::system::error_code ec;
+    };
+
     /// Handles one request; returns whether the client connection stays open.
     boost::asio::awaitable<bool>
-    handle(http_kit::received_request& req, http_kit::request_reader& reader);
+    handle(http_kit::received_request& req);
 
     /// Resolves, checks addresses and connects. Returns false after answering the client
     /// (denial or dial failure).
@@ -58,8 +67,25 @@ private:
     forward(http_kit::received_request& req, upstream_request_head& head, verdict& v,
         recorded_request& rec, std::size_t index);
 
+    /// Relays the body bytes after the prefix to the upstream, chunk-framed if `chunked`, one
+    /// relay buffer at a time (the upstream's pace throttles the client). Stops early when the
+    /// upstream answers or closes first.
+    boost::asio::awaitable<upload_result>
+    upload(bool chunked, recorded_request& rec);
+
+    /// Reads and drops the rest of the request body, so the connection can carry the next
+    /// request after a reply that did not need the body. False if the client failed.
+    boost::asio::awaitable<bool>
+    drain_body();
+
+    /// After a reply sent before the client finished its body: stop sending, take what the
+    /// client still sends for a short while, so closing does not reset the reply away (Go's
+    /// server does the same).
     boost::asio::awaitable<void>
-    tunnel(http_kit::request_reader& reader);
+    linger_client();
+
+    boost::asio::awaitable<void>
+    tunnel();
     /// Waits for the client to leave while the upstream has not answered; closes the upstream
     /// socket then and sets client_gone_. Cancellation ends it quietly.
     boost::asio::awaitable<void>
@@ -82,6 +108,7 @@ private:
 
     proxy_state& state_;
     tcp::socket client_;
+    client_reader reader_;
     std::optional<upstream_connection> upstream_;
     std::size_t id_ = 0;
     std::size_t served_ = 0;
