@@ -947,6 +947,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
     std::size_t prefix_len = 0;
     if (proxied && may_be_denial(status))
     {
+        static_assert(denial_body_prefix_bytes <= relay_buffer_size, "the denial prefix is read into relay_buf_");
         while (!res_parser_->is_done() && prefix_len < denial_body_prefix_bytes)
         {
             auto& body = res.body();

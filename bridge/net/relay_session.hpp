@@ -19,6 +19,7 @@
 #include <boost/beast/http/serializer.hpp>
 
 #include <chrono>
+#include <cstddef>
 #include <memory>
 #include <optional>
 #include <tuple>
@@ -110,10 +111,12 @@ private:
     nlohmann::json cap_; ///< the exchange being captured (null when --capture is off)
 
     // The relay buffer: each read is followed by its write, so one is enough. Streams and small
-    // bodies use the 4 KiB one inside the session; a body whose pieces keep filling it (a large
-    // download or upload) moves to a 64 KiB one for the rest of the exchange: 16 times fewer
-    // reads, writes and wake-ups, and still a fixed bound per connection.
-    static constexpr std::size_t relay_buffer_size = 4096;
+    // bodies use the 2 KiB one inside the session (an SSE event is a few hundred bytes, and
+    // every open stream holds this buffer and a read buffer of the same size); a body whose
+    // pieces keep filling it (a large download or upload, OpenClaw's ~33 kB requests) moves to
+    // a 64 KiB one for the rest of the exchange: far fewer reads, writes and wake-ups, and
+    // still a fixed bound per connection.
+    static constexpr std::size_t relay_buffer_size = 2048;
     static constexpr std::size_t bulk_buffer_size = 64 * 1024;
     void note_piece(std::size_t got, boost::beast::flat_buffer& source);
     void end_bulk();
