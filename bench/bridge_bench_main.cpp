@@ -1,7 +1,8 @@
-// bridge-bench: what model-runner-bridge costs, side by side with the direct path, the proxies
-// alone and the seed bridge (issue 6). `bridge-bench --help`; docs/performance.md.
+// bridge-bench: what model-runner-bridge costs, side by side with the direct path, a bare relay hop,
+// the proxies alone and the seed bridge (issue 6). `bridge-bench --help`; docs/performance.md.
 #include "bench_runner.hpp"
 #include "load/load_client.hpp"
+#include "relay/bare_relay.hpp"
 #include "report/report.hpp"
 #include "upstream/upstream_stub.hpp"
 
@@ -145,6 +146,11 @@ int main(int argc, char** argv) {
     auto* up = app.add_subcommand("upstream", "serve the Model Runner stand-in (prints its ready line)");
     up->add_option("--port", upstream_port, "port on 127.0.0.1 (0: ephemeral)");
 
+    std::uint16_t relay_target = 0, relay_port = 0;
+    auto* rl = app.add_subcommand("relay", "serve the bare TCP relay to 127.0.0.1:TARGET (path r; prints its ready line)");
+    rl->add_option("--target-port", relay_target, "port on 127.0.0.1 to relay to")->required();
+    rl->add_option("--port", relay_port, "port on 127.0.0.1 (0: ephemeral)");
+
     load_spec ls;
     std::string load_target = "/engines/llama.cpp/v1/chat/completions", load_method = "GET";
     int load_ms = 1000;
@@ -197,6 +203,19 @@ int main(int argc, char** argv) {
         stub.listen();
         std::cout << "listening on 127.0.0.1:" << stub.port() << std::endl;
         stub.run_in_this_thread();
+        return 0;
+    }
+
+    if (rl->parsed()) {
+        try {
+            bare_relay relay(relay_target, relay_port);
+            relay.listen();
+            std::cout << "bare relay listening on 127.0.0.1:" << relay.port() << std::endl;
+            relay.run_in_this_thread();  // until a signal ends the process
+        } catch (const std::exception& e) {
+            std::cerr << "bridge-bench relay: " << e.what() << "\n";
+            return 3;
+        }
         return 0;
     }
 

@@ -91,6 +91,22 @@ std::unique_ptr<component> chain::start_upstream() {
     return c;
 }
 
+std::unique_ptr<component> chain::start_bare_relay() {
+    auto c = std::make_unique<component>();
+    c->name = "bare-relay";
+    c->kind = hop_kind::bare_relay;
+    c->process = std::make_unique<child_process>(child_options{
+        {settings_.self_exe, "relay", "--target-port", std::to_string(upstream_->port), "--port", "0"},
+        {},
+        false,
+        log_path("bare-relay")});
+    auto line = c->process->wait_for_line("listening on", settings_.start_timeout);
+    if (!line) throw std::runtime_error("the bare relay did not start; see " + log_path("bare-relay"));
+    c->port = port_from_line(*line);
+    c->ready_ms = ms_since(c->process->started_at(), c->process->line_seen_at());
+    return c;
+}
+
 std::unique_ptr<component> chain::start_fake_runner() {
     if (settings_.fake_runner_exe.empty() || !fs::exists(settings_.fake_runner_exe)) return nullptr;
     auto c = std::make_unique<component>();
@@ -214,6 +230,7 @@ void chain::start() {
     upstream_ = start_upstream();
     fake_proxy_ = start_fake_proxy();
     if (settings_.with_squid) squid_ = start_squid();
+    bare_relay_ = start_bare_relay();
 
     auto add_entry = [&](std::unique_ptr<component> c) {
         entries_.push_back(std::move(c));
@@ -238,6 +255,8 @@ void chain::start() {
     if (seed_squid) paths_.push_back({"d'", "seed+squid", seed_squid->port, false, seed_squid, "b'"});
     paths_.push_back({"e", "bridge-direct", bridge_direct->port, false, bridge_direct, "a"});
     if (seed_direct) paths_.push_back({"f", "seed-direct", seed_direct->port, false, seed_direct, "a"});
+    // Last, so the other paths keep their places (and chart colours) from earlier runs.
+    paths_.push_back({"r", "bare-relay", bare_relay_->port, false, nullptr, "a"});
 }
 
 void chain::release_held_streams() {

@@ -10,6 +10,8 @@
 //   d' seed+squid      client -> seed-bridge.js -> Squid -> stand-in
 //   e  bridge-direct   client -> model-runner-bridge --direct -> stand-in
 //   f  seed-direct     client -> seed-bridge.js -> stand-in (HTTP_PROXY pointed at it)
+//   r  bare-relay      client -> `bridge-bench relay` (bytes only, no HTTP) -> stand-in: the
+//                      floor of any relay hop, compared with e
 #include "child_process.hpp"
 
 #include <chrono>
@@ -36,7 +38,7 @@ struct chain_settings {
     std::chrono::milliseconds start_timeout{10000};
 };
 
-enum class hop_kind { upstream, fake_proxy, squid, bridge, seed };
+enum class hop_kind { upstream, fake_proxy, squid, bridge, seed, bare_relay };
 
 struct component {
     std::string name;
@@ -81,10 +83,11 @@ private:
     std::unique_ptr<component> start_fake_proxy();
     std::unique_ptr<component> start_squid();
     std::unique_ptr<component> start_seed(const std::string& name, std::uint16_t proxy_port);
+    std::unique_ptr<component> start_bare_relay();
     std::string log_path(const std::string& name) const;
 
     chain_settings settings_;
-    std::unique_ptr<component> upstream_, fake_proxy_, squid_;
+    std::unique_ptr<component> upstream_, fake_proxy_, squid_, bare_relay_;
     std::vector<std::unique_ptr<component>> entries_;  // bridges and seeds
     std::vector<path_def> paths_;
 };

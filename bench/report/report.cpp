@@ -4,6 +4,7 @@
 #include <cstdio>
 #include <map>
 #include <sstream>
+#include <tuple>
 #include <vector>
 
 namespace mrb::bench {
@@ -122,6 +123,32 @@ void evaluate_targets(json& doc) {
     }
     doc["targets"] = targets;
     doc["ratios"] = ratios;
+    evaluate_floor(doc);
+}
+
+void evaluate_floor(json& doc) {
+    // The bare relay (r) and the bridge (e) each add one hop to the direct path (a): r - a is
+    // what any relay hop costs on this machine, e - r what the bridge costs above that.
+    json rows = json::array();
+    for (auto [measure, w, key] : {std::tuple{"c=1 latency p50", "small_c1", "p50_us"},
+                                   std::tuple{"c=1 latency p99", "small_c1", "p99_us"},
+                                   std::tuple{"SSE per-event delay p50", "sse", "event_delay_p50_us"},
+                                   std::tuple{"SSE per-event delay p99", "sse", "event_delay_p99_us"},
+                                   std::tuple{"SSE time to first event p50", "sse", "first_event_p50_us"}}) {
+        const double a = num(median_of(doc, w, "a"), key), r = num(median_of(doc, w, "r"), key),
+                     e = num(median_of(doc, w, "e"), key);
+        if (std::isnan(a) || std::isnan(r) || std::isnan(e)) continue;
+        rows.push_back({{"measure", measure},
+                        {"workload", w},
+                        {"key", key},
+                        {"direct_us", a},
+                        {"bare_relay_us", r},
+                        {"bridge_us", e},
+                        {"hop_floor_us", r - a},
+                        {"bridge_added_us", e - a},
+                        {"bridge_above_floor_us", e - r}});
+    }
+    doc["floor"] = {{"direct", "a"}, {"bare_relay", "r"}, {"bridge", "e"}, {"rows", rows}};
 }
 
 std::string render_markdown(const json& doc, const std::string& chart) {
@@ -141,6 +168,20 @@ std::string render_markdown(const json& doc, const std::string& chart) {
     for (const auto& [k, v] : field(doc, "ratios").items())
         if (v.is_number()) md << " " << k << " = " << fmt(v.get<double>(), 2) << ";";
     md << "\n";
+
+    const json& floor_rows = field(field(doc, "floor"), "rows");
+    if (!floor_rows.empty()) {
+        md << "\n### Relay-hop floor (same run)\n\n"
+              "What one relay hop costs at the least (r: `bridge-bench relay`, blocking read/write, no HTTP) "
+              "next to what the bridge adds (e: `--direct`), both over the direct path (a); medians of rounds.\n\n"
+              "| measure | a direct us | r bare relay us | e bridge us | hop floor (r - a) us | bridge added (e - a) us "
+              "| bridge above the floor (e - r) us |\n|---|---|---|---|---|---|---|\n";
+        for (const auto& f : floor_rows)
+            md << "| " << f.value("measure", "") << " | " << fmt(f.value("direct_us", 0.0)) << " | "
+               << fmt(f.value("bare_relay_us", 0.0)) << " | " << fmt(f.value("bridge_us", 0.0)) << " | "
+               << fmt(f.value("hop_floor_us", 0.0)) << " | " << fmt(f.value("bridge_added_us", 0.0)) << " | "
+               << fmt(f.value("bridge_above_floor_us", 0.0)) << " |\n";
+    }
 
     for (const auto& w : field(doc, "workloads")) {
         const std::string wid = w["id"];

@@ -9,8 +9,12 @@ namespace mrb::bench {
 
 const nlohmann::json& field(const nlohmann::json& j, const char* key);
 
-// Adds "ratios" and "targets" to the document (from its "results", "scale", "startup").
+// Adds "ratios", "targets" and "floor" to the document (from its "results", "scale", "startup").
 void evaluate_targets(nlohmann::json& doc);
+
+// Adds "floor": per measure, what the bare relay hop adds over direct (r - a), what the bridge
+// adds (e - a) and the bridge's cost above the floor (e - r). evaluate_targets() calls it.
+void evaluate_floor(nlohmann::json& doc);
 
 std::string render_markdown(const nlohmann::json& doc, const std::string& chart_file_name);
 
