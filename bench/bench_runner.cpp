@@ -404,10 +404,12 @@ json run_bench(const bench_options& o) {
                 load_spec s = spec_for(p, w, ch.upstream_port(), o);
                 const pid_t bpid = p.bridge ? p.bridge->process->pid() : 0;
                 const double cpu0 = p.bridge ? p.bridge->process->cpu_seconds() : 0;
+                const double relay_cpu0 = p.relay ? p.relay->process->cpu_seconds() : 0;
                 rss_sampler rss(bpid);
                 load_result r = run_load(s);
                 rss.finish();
                 const double cpu1 = p.bridge ? p.bridge->process->cpu_seconds() : 0;
+                const double relay_cpu1 = p.relay ? p.relay->process->cpu_seconds() : 0;
                 json j{{"round", round},
                        {"ok", r.ok},
                        {"errors", r.errors},
@@ -436,6 +438,8 @@ json run_bench(const bench_options& o) {
                     j["bridge_cpu_s"] = cpu1 - cpu0;
                     if (r.ok) j["bridge_cpu_us_per_request"] = (cpu1 - cpu0) * 1e6 / static_cast<double>(r.ok);
                 }
+                if (p.relay && r.ok)
+                    j["relay_cpu_us_per_request"] = (relay_cpu1 - relay_cpu0) * 1e6 / static_cast<double>(r.ok);
                 merged_latency[w.id][p.id].merge(r.latency);
                 samples[w.id][p.id].push_back(j);
                 log("round " + std::to_string(round) + " " + w.id + " " + p.name + ": " +
@@ -490,6 +494,8 @@ json run_bench(const bench_options& o) {
                 md["bridge_cpu_us_per_request"] =
                     med(v, [&](const json& j) { return num(j, "bridge_cpu_us_per_request"); });
             }
+            if (v.front().contains("relay_cpu_us_per_request"))
+                md["relay_cpu_us_per_request"] = med(v, [&](const json& j) { return num(j, "relay_cpu_us_per_request"); });
             md["latency_cdf"] = cdf_json(merged_latency[wid][pid]);
             m["median"] = md;
             results[wid][pid] = m;

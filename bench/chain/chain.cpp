@@ -256,7 +256,7 @@ void chain::start() {
     paths_.push_back({"e", "bridge-direct", bridge_direct->port, false, bridge_direct, "a"});
     if (seed_direct) paths_.push_back({"f", "seed-direct", seed_direct->port, false, seed_direct, "a"});
     // Last, so the other paths keep their places (and chart colours) from earlier runs.
-    paths_.push_back({"r", "bare-relay", bare_relay_->port, false, nullptr, "a"});
+    paths_.push_back({"r", "bare-relay", bare_relay_->port, false, nullptr, "a", bare_relay_.get()});
 }
 
 void chain::release_held_streams() {

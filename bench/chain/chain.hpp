@@ -55,6 +55,7 @@ struct path_def {
     bool absolute_form = false;  // the client talks to a proxy
     component* bridge = nullptr; // the bridge on this path (RSS, CPU), if any
     std::string baseline;        // id of the path this one adds a hop to ("" for a)
+    component* relay = nullptr;  // the bare relay on path r (its CPU, next to the bridge's)
 };
 
 class chain {

@@ -148,7 +148,17 @@ void evaluate_floor(json& doc) {
                         {"bridge_added_us", e - a},
                         {"bridge_above_floor_us", e - r}});
     }
-    doc["floor"] = {{"direct", "a"}, {"bare_relay", "r"}, {"bridge", "e"}, {"rows", rows}};
+    // CPU of the hop's own process per request (clock ticks of /proc/<pid>/stat: coarse at
+    // small counts), the relay's next to the bridge's.
+    json cpu = json::array();
+    for (const auto& w : field(doc, "workloads")) {
+        const std::string wid = w.value("id", "");
+        const double relay = num(median_of(doc, wid, "r"), "relay_cpu_us_per_request"),
+                     bridge = num(median_of(doc, wid, "e"), "bridge_cpu_us_per_request");
+        if (std::isnan(relay) || std::isnan(bridge)) continue;
+        cpu.push_back({{"workload", wid}, {"bare_relay_cpu_us_per_request", relay}, {"bridge_cpu_us_per_request", bridge}});
+    }
+    doc["floor"] = {{"direct", "a"}, {"bare_relay", "r"}, {"bridge", "e"}, {"rows", rows}, {"cpu", cpu}};
 }
 
 std::string render_markdown(const json& doc, const std::string& chart) {
@@ -181,6 +191,14 @@ std::string render_markdown(const json& doc, const std::string& chart) {
                << fmt(f.value("bare_relay_us", 0.0)) << " | " << fmt(f.value("bridge_us", 0.0)) << " | "
                << fmt(f.value("hop_floor_us", 0.0)) << " | " << fmt(f.value("bridge_added_us", 0.0)) << " | "
                << fmt(f.value("bridge_above_floor_us", 0.0)) << " |\n";
+        const json& cpu = field(field(doc, "floor"), "cpu");
+        if (!cpu.empty()) {
+            md << "\nCPU per request of the hop's process, bare relay (r) vs bridge (e):";
+            for (const auto& c : cpu)
+                md << " " << c.value("workload", "") << " " << fmt(c.value("bare_relay_cpu_us_per_request", 0.0)) << " us vs "
+                   << fmt(c.value("bridge_cpu_us_per_request", 0.0)) << " us;";
+            md << "\n";
+        }
     }
 
     for (const auto& w : field(doc, "workloads")) {
