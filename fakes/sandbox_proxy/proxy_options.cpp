@@ -152,7 +152,13 @@ options_from_json(const json& j)
     }
     get_ms(j, "connect_timeout_ms", o.connect_timeout);
     get_to(j, "record_limit", o.record_limit);
-    get_to(j, "max_request_body", o.max_request_body);
+    if(auto it = j.find("max_request_body"); it != j.end())
+    {
+        // get_to would wrap a negative number into a huge limit.
+        if(!it->is_number_unsigned())
+            throw std::invalid_argument("max_request_body must be a byte count >= 0");
+        o.max_request_body = it->get<std::uint64_t>();
+    }
     if(o.record_limit == 0)
         throw std::invalid_argument("record_limit must be > 0");
     return o;

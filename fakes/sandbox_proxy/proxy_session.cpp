@@ -499,7 +499,9 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
                 rec.error = up.ec.message();
                 rec.complete = true;
                 state_.update_request(index, rec);
-                co_await reply(text_reply(status, "Bad Request: " + up.ec.message() + "\n", true));
+                if(co_await reply(text_reply(status, "Bad Request: " + up.ec.message() + "\n",
+                       true)))
+                    co_await linger_client();
                 closed_by_ = "proxy";
                 co_return false;
             }
@@ -870,6 +872,9 @@ proxy_session::dial(const tcp::endpoint& ep)
 {
     auto ex = co_await net::this_coro::executor;
     upstream_.emplace(upstream_connection{tcp::socket(ex), {}, ep, 0});
+    // Beast reads at most the buffer's free capacity: without room, a large response body
+    // would come in 512-byte reads.
+    upstream_->buffer.reserve(64 * 1024);
     deadline d(ex);
     d.arm(state_.options().connect_timeout, upstream_->socket);
     auto [ec] = co_await upstream_->socket.async_connect(ep, use_tuple);

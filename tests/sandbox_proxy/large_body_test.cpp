@@ -61,12 +61,15 @@ struct seen_upload
 };
 
 /// An upstream on 127.0.0.1:0 that reads request bodies in 64 KiB pieces, checks them against
-/// pattern_at and answers 200 with the byte count. Keeps nothing of the body.
+/// pattern_at and answers 200 with the byte count. Keeps nothing of the body. With
+/// `reject_early` it answers 413 right after the head, like a server with a body limit, then
+/// reads and drops what still comes until the peer closes (a lingering close).
 class counting_upstream
 {
 public:
-    counting_upstream()
-        : acceptor_(ioc_, {net::ip::make_address("127.0.0.1"), 0})
+    explicit counting_upstream(bool reject_early = false)
+        : reject_early_(reject_early)
+        , acceptor_(ioc_, {net::ip::make_address("127.0.0.1"), 0})
     {
         net::co_spawn(ioc_, accept_loop(), net::detached);
         thread_ = std::thread([this] { ioc_.run(); });
@@ -119,6 +122,7 @@ private:
     {
         constexpr auto tuple = net::as_tuple(net::use_awaitable);
         beast::flat_buffer buffer;
+        buffer.reserve(64 * 1024); // Beast reads at most the free capacity
         std::array<char, 64 * 1024> data;
         for(;;)
         {
@@ -130,6 +134,26 @@ private:
             seen_upload u;
             u.content_length = std::string(p.get()[http::field::content_length]);
             u.transfer_encoding = std::string(p.get()[http::field::transfer_encoding]);
+            if(reject_early_)
+            {
+                std::string const reply = "HTTP/1.1 413 Request Entity Too Large\r\n"
+                    "Content-Type: text/plain\r\nContent-Length: 10\r\nConnection: close\r\n\r\n"
+                    "too large\n";
+                auto [wec, wn] = co_await net::async_write(s, net::buffer(reply), tuple);
+                boost::system::error_code ignored;
+                s.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+                for(;;)
+                {
+                    auto [ec, n] = co_await s.async_read_some(net::buffer(data), tuple);
+                    u.bytes += n;
+                    if(ec)
+                        break;
+                }
+                std::lock_guard lock(mutex_);
+                uploads_.push_back(u);
+                cv_.notify_all();
+                co_return;
+            }
             while(!p.is_done())
             {
                 p.get().body().data = data.data();
@@ -162,6 +186,7 @@ private:
         }
     }
 
+    bool reject_early_ = false;
     net::io_context ioc_;
     net::ip::tcp::acceptor acceptor_;
     std::thread thread_;
@@ -378,6 +403,101 @@ TEST(sandbox_proxy_large_body, denied_large_upload_gets_the_denial_and_keeps_the
     EXPECT_EQ(proxy.requests().at(0).body_size, size);
     EXPECT_FALSE(proxy.requests().at(0).forwarded);
     EXPECT_TRUE(up.uploads().empty());
+}
+
+TEST(sandbox_proxy_large_body, client_leaving_mid_upload_aborts_the_upstream_request)
+{
+    counting_upstream up;
+    fake_sandbox_proxy proxy(allow_localhost());
+    proxy.start();
+    std::uint64_t const sent = 2 * 1024 * 1024;
+    {
+        raw_client c(proxy.port());
+        ASSERT_TRUE(c.send(post_head(up.port(), "Content-Length: " +
+            std::to_string(hundred_mb) + "\r\n")));
+        ASSERT_TRUE(send_body(c, sent, false));
+        c.close();
+    }
+    // The upstream sees its request end short, instead of waiting for bytes that never come.
+    ASSERT_TRUE(up.wait_for_uploads(1, 5s));
+    auto const u = up.uploads().at(0);
+    EXPECT_FALSE(u.complete);
+    EXPECT_LE(u.bytes, sent);
+    EXPECT_FALSE(u.first_mismatch);
+    ASSERT_TRUE(proxy.wait_for_completed_requests(1, 5s));
+    auto const rec = proxy.requests().at(0);
+    EXPECT_EQ(rec.error, "client disconnected during the request body");
+    EXPECT_EQ(rec.status, 0u);
+    EXPECT_EQ(rec.body_size, sent);
+    ASSERT_TRUE(proxy.wait_for_closed_connections(1, 5s));
+    EXPECT_EQ(proxy.connections().at(0).closed_by, "client");
+}
+
+TEST(sandbox_proxy_large_body, an_upstream_answer_before_the_whole_body_reaches_the_client)
+{
+    counting_upstream up(true);
+    fake_sandbox_proxy proxy(allow_localhost());
+    proxy.start();
+    raw_client c(proxy.port());
+    ASSERT_TRUE(c.send(post_head(up.port(), "Content-Length: " + std::to_string(hundred_mb) +
+        "\r\n")));
+    // Once the upstream has answered, the proxy relays the answer, stops sending and drops
+    // what the client still sends for a short while, then closes: the client's writes may
+    // fail, but the answer is there to read.
+    send_body(c, hundred_mb, false);
+    auto r = c.read_response(5s);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 413);
+    EXPECT_EQ(r->body, "too large\n");
+    EXPECT_EQ(r->head.get("Connection"), "close");
+    EXPECT_TRUE(c.wait_closed(5s));
+    ASSERT_TRUE(proxy.wait_for_completed_requests(1, 5s));
+    auto const rec = proxy.requests().at(0);
+    EXPECT_EQ(rec.status, 413u);
+    EXPECT_LT(rec.body_size, hundred_mb);
+    ASSERT_TRUE(proxy.wait_for_closed_connections(1, 5s));
+    EXPECT_EQ(proxy.connections().at(0).closed_by, "proxy");
+}
+
+TEST(sandbox_proxy_large_body, max_request_body_option_answers_413)
+{
+    counting_upstream up;
+    proxy_options o = allow_localhost();
+    o.max_request_body = 1024 * 1024;
+    fake_sandbox_proxy proxy(o);
+    proxy.start();
+    {
+        // A declared length over the limit is refused before anything goes upstream.
+        raw_client c(proxy.port());
+        ASSERT_TRUE(c.send(post_head(up.port(), "Content-Length: 2097152\r\n")));
+        auto r = c.read_response(5s);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 413);
+        EXPECT_TRUE(c.wait_closed(5s));
+    }
+    {
+        // A chunked body is refused when it crosses the limit; the upstream request is cut.
+        raw_client c(proxy.port());
+        ASSERT_TRUE(c.send(post_head(up.port(), "Transfer-Encoding: chunked\r\n")));
+        send_body(c, 2 * 1024 * 1024, true); // may fail once the proxy has answered
+        auto r = c.read_response(5s);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 413);
+        EXPECT_TRUE(c.wait_closed(5s));
+        ASSERT_TRUE(up.wait_for_uploads(1, 5s));
+        EXPECT_FALSE(up.uploads().at(0).complete);
+        EXPECT_LE(up.uploads().at(0).bytes, 1024u * 1024);
+    }
+    {
+        // Under the limit all is as usual.
+        raw_client c(proxy.port());
+        ASSERT_TRUE(c.send(post_head(up.port(), "Content-Length: 1048576\r\n")));
+        ASSERT_TRUE(send_body(c, 1024 * 1024, false));
+        auto r = c.read_response(5s);
+        ASSERT_TRUE(r);
+        EXPECT_EQ(r->status, 200);
+        EXPECT_EQ(r->body, "1048576");
+    }
 }
 
 } // namespace

@@ -15,6 +15,7 @@ TEST(proxy_options, defaults_from_an_empty_object)
     EXPECT_EQ(o.deny, deny_style::sbx_403);
     EXPECT_EQ(o.upstream_error.status, 502u);
     EXPECT_EQ(o.faults.refuse, refuse_mode::none);
+    EXPECT_EQ(o.max_request_body, 0u); // no limit: a 100 MB upload streams through
 }
 
 TEST(proxy_options, full_schema)
@@ -38,7 +39,8 @@ TEST(proxy_options, full_schema)
         "sandbox_name": "openclaw",
         "network_log": {"file": "/tmp/x.log", "json": true},
         "connect_timeout_ms": 250,
-        "record_limit": 10
+        "record_limit": 10,
+        "max_request_body": 1048576
     })"));
     EXPECT_EQ(o.port, 0);
     EXPECT_EQ(o.policy.mode, policy_mode::deny);
@@ -65,6 +67,7 @@ TEST(proxy_options, full_schema)
     EXPECT_TRUE(o.network_log_json);
     EXPECT_EQ(o.connect_timeout.count(), 250);
     EXPECT_EQ(o.record_limit, 10u);
+    EXPECT_EQ(o.max_request_body, 1048576u);
 }
 
 TEST(proxy_options, mistakes_are_reported)
@@ -73,6 +76,7 @@ TEST(proxy_options, mistakes_are_reported)
             R"({"policy": {"allow_hosts": ["a:b"]}})", R"({"policy": {"block_cidrs": ["1.2.3.4/40"]}})",
             R"({"deny_style": "418"})", R"({"resolve": ["x"]})", R"({"faults": {"refuse": "sometimes"}})",
             R"({"faults": {"latency_ms": -1}})", R"({"port": "x"})", R"({"upstream_error": {"status": 42}})", R"({"record_limit": 0})",
+            R"({"max_request_body": -1})",
             R"([])"})
         EXPECT_THROW(options_from_json(nlohmann::json::parse(bad)), std::invalid_argument) << bad;
 }
