@@ -58,7 +58,7 @@ struct raw_options
     std::string target = "localhost:12434";
     std::optional<std::string> proxy;
     bool direct = false;
-    unsigned threads = 1;
+    unsigned threads = mrb::bridge_config::default_threads();
     std::string connect_timeout = "10s";
     std::string response_header_timeout = "600s";
     std::string body_idle_timeout = "300s";
@@ -88,7 +88,9 @@ void add_options(CLI::App& app, raw_options& o)
                    "http://host.docker.internal:3128]; http://user:pass@host:port sends Proxy-Authorization");
     app.add_flag("--direct", o.direct, "Connect straight to --target, no proxy (NO_PROXY is never consulted)")
         ->envname("MRB_DIRECT");
-    app.add_option("--threads", o.threads, "Worker threads")->envname("MRB_THREADS")->capture_default_str()
+    app.add_option("--threads", o.threads,
+                   "Worker threads, each with its own event loop [default: one per CPU, at most 4]")
+        ->envname("MRB_THREADS")
         ->check(CLI::Range(1u, 64u));
     app.add_option("--connect-timeout", o.connect_timeout, "Timeout to connect to the proxy")
         ->envname("MRB_CONNECT_TIMEOUT")->capture_default_str();

@@ -94,7 +94,8 @@ TEST_F(bridge_test, keeps_clients_alive_and_reuses_one_pooled_proxy_connection)
     const std::string body = R"({"n":1})";
     start_upstream({{step::read_request(), step::send(ok_response("first")), step::read_request(),
         step::send(ok_response("second")), step::read_request(), step::send(ok_response("third"))}});
-    ASSERT_TRUE(start_bridge());
+    // One worker: each worker thread keeps its own pool, and connections are dealt out in turn.
+    ASSERT_TRUE(start_bridge({"--threads", "1"}));
 
     auto c = client();
     ASSERT_TRUE(c.send(request("GET", "/models")));
