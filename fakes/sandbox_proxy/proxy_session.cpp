@@ -252,7 +252,7 @@ proxy_session::handle(http_kit::received_request& req)
     auto rw = rewrite_request({req.method, req.target, req.version, req.headers});
     if(!rw.head)
     {
-        if(!co_await drain_body())
+        if(!co_await drain_body(rec, index))
             co_return false;
         rec.body_size = reader_.body_received();
         rec.reason = "bad_request";
@@ -277,7 +277,7 @@ proxy_session::handle(http_kit::received_request& req)
 
     if(!v.allowed)
     {
-        if(!co_await drain_body())
+        if(!co_await drain_body(rec, index))
             co_return false;
         rec.body_size = reader_.body_received();
         rec.reason = to_string(v.reason);
@@ -306,7 +306,7 @@ proxy_session::handle(http_kit::received_request& req)
 
     if(head.is_connect)
     {
-        if(!co_await drain_body())
+        if(!co_await drain_body(rec, index))
             co_return false;
         rec.forwarded = true;
         rec.status = 200;
@@ -342,7 +342,7 @@ proxy_session::connect_upstream(verdict& v, upstream_request_head& head, recorde
             if(!checked.allowed)
             {
                 // The first blocked address ends the attempt (the legacy `::1` trap).
-                if(!co_await drain_body())
+                if(!co_await drain_body(rec, index))
                 {
                     keep = false;
                     co_return false;
@@ -378,7 +378,7 @@ proxy_session::connect_upstream(verdict& v, upstream_request_head& head, recorde
     }
 
     // Allowed, but nothing answered.
-    if(!co_await drain_body())
+    if(!co_await drain_body(rec, index))
     {
         keep = false;
         co_return false;
@@ -789,14 +789,24 @@ proxy_session::upload(bool chunked, recorded_request& rec)
 }
 
 net::awaitable<bool>
-proxy_session::drain_body()
+proxy_session::drain_body(recorded_request& rec, std::size_t index)
 {
     std::vector<char> sink(relay_size);
     while(!reader_.body_done())
     {
         auto [ec, n] = co_await reader_.read_body(client_, sink);
         if(ec)
+        {
+            // Nothing to answer on a connection whose request cannot be read to its end.
+            rec.body_size = reader_.body_received();
+            rec.error = client_reader::cut_mid_body(ec)
+                ? "client disconnected during the request body"
+                : "unreadable request body: " + ec.message();
+            rec.complete = true;
+            state_.update_request(index, rec);
+            closed_by_ = client_reader::cut_mid_body(ec) ? "client" : "proxy";
             co_return false;
+        }
     }
     co_return true;
 }

@@ -74,9 +74,10 @@ private:
     upload(bool chunked, recorded_request& rec);
 
     /// Reads and drops the rest of the request body, so the connection can carry the next
-    /// request after a reply that did not need the body. False if the client failed.
+    /// request after a reply that did not need the body. False (recorded as the outcome) if
+    /// the client failed.
     boost::asio::awaitable<bool>
-    drain_body();
+    drain_body(recorded_request& rec, std::size_t index);
 
     /// After a reply sent before the client finished its body: stop sending, take what the
     /// client still sends for a short while, so closing does not reset the reply away (Go's

@@ -405,6 +405,31 @@ TEST(sandbox_proxy_large_body, denied_large_upload_gets_the_denial_and_keeps_the
     EXPECT_TRUE(up.uploads().empty());
 }
 
+TEST(sandbox_proxy_large_body, client_leaving_a_denied_upload_mid_body_is_recorded)
+{
+    counting_upstream up;
+    proxy_options o = allow_localhost();
+    o.policy.allow_hosts.clear();
+    fake_sandbox_proxy proxy(o);
+    proxy.start();
+    std::uint64_t const sent = 1024 * 1024;
+    {
+        raw_client c(proxy.port());
+        ASSERT_TRUE(c.send(post_head(up.port(), "Content-Length: " +
+            std::to_string(hundred_mb) + "\r\n")));
+        ASSERT_TRUE(send_body(c, sent, false));
+        c.close();
+    }
+    ASSERT_TRUE(proxy.wait_for_completed_requests(1, 5s));
+    auto const rec = proxy.requests().at(0);
+    EXPECT_EQ(rec.error, "client disconnected during the request body");
+    EXPECT_EQ(rec.body_size, sent);
+    EXPECT_EQ(rec.status, 0u);
+    EXPECT_FALSE(rec.forwarded);
+    ASSERT_TRUE(proxy.wait_for_closed_connections(1, 5s));
+    EXPECT_EQ(proxy.connections().at(0).closed_by, "client");
+}
+
 TEST(sandbox_proxy_large_body, client_leaving_mid_upload_aborts_the_upstream_request)
 {
     counting_upstream up;
