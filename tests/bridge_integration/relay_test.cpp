@@ -154,6 +154,52 @@ TEST_F(bridge_test, relays_a_chunked_request_body_byte_exact)
     EXPECT_EQ(body, k_gzip_body + "tail");
 }
 
+// Bodies larger than the 2 KiB relay buffer move to the 64 KiB bulk buffer part-way through:
+// chunk boundaries anywhere (1 byte to 70 KiB) must not change a byte in either direction.
+TEST_F(bridge_test, relays_large_chunked_bodies_byte_exact_both_ways_across_the_bulk_switch)
+{
+    std::string up_body, down_body, up_wire, down_wire;
+    const std::size_t sizes[] = {1, 2047, 2048, 2049, 4096, 65535, 65536, 71680, 3, 30000, 12345, 65537};
+    unsigned seed = 7;
+    auto make = [&](std::string& body, std::string& wire) {
+        for (int round = 0; round < 3; ++round)
+            for (const auto n : sizes)
+            {
+                std::string piece(n, '\0');
+                for (auto& ch : piece)
+                    ch = static_cast<char>('a' + (seed = seed * 1103515245u + 12345u) % 26);
+                body += piece;
+                wire += chunk(piece);
+            }
+        wire += k_last_chunk;
+    };
+    make(up_body, up_wire);
+    make(down_body, down_wire);
+    start_upstream({{step::read_request(),
+                     step::send("HTTP/1.1 200 OK\r\nContent-Type: application/octet-stream\r\n"
+                                "Transfer-Encoding: chunked\r\n\r\n" + down_wire)}});
+    ASSERT_TRUE(start_bridge());
+    auto c = client();
+    ASSERT_TRUE(c.send("POST /engines/v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                       "Transfer-Encoding: chunked\r\n\r\n" + up_wire));
+    const auto r = c.read_response(10s);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->body.size(), down_body.size());
+    EXPECT_TRUE(r->body == down_body) << "response body differs";
+    ASSERT_TRUE(upstream_->wait_for_requests(1, 5s));
+    const auto sent = upstream_->requests()[0];
+    const auto end = head_end(sent);
+    chunked_decoder d;
+    std::string got;
+    d.feed(std::string_view(sent).substr(end), got);
+    EXPECT_TRUE(d.done());
+    EXPECT_EQ(got.size(), up_body.size());
+    EXPECT_TRUE(got == up_body) << "request body differs";
+    EXPECT_EQ(access(0).value("bytes_in", -1), static_cast<long>(up_body.size()));
+    EXPECT_EQ(access(0).value("bytes_out", -1), static_cast<long>(down_body.size()));
+}
+
 TEST_F(bridge_test, sends_proxy_credentials_from_the_proxy_url_and_never_the_clients)
 {
     start_upstream({{step::read_request(), step::send(ok_response())}});
