@@ -9,12 +9,14 @@
 
 namespace {
 
-std::string run(mrb::log_format format, const mrb::access_record& r)
+// What a log writes into a temporary file through `write_to`.
+template <class Write>
+std::string logged(mrb::log_format format, Write write_to)
 {
     std::FILE* f = std::tmpfile();
     {
         mrb::access_log log(format, mrb::log_level::info, f);
-        log.access(r);
+        write_to(log);
     }
     std::rewind(f);
     std::string out;
@@ -23,6 +25,11 @@ std::string run(mrb::log_format format, const mrb::access_record& r)
         out.append(buf, n);
     std::fclose(f);
     return out;
+}
+
+std::string run(mrb::log_format format, const mrb::access_record& r)
+{
+    return logged(format, [&](mrb::access_log& log) { log.access(r); });
 }
 
 mrb::access_record sample()
@@ -117,21 +124,12 @@ std::string reference(mrb::log_format format, const mrb::access_record& r)
     };
     if (!r.detail.empty())
         fields["detail"] = r.detail;
-    std::FILE* f = std::tmpfile();
-    {
-        mrb::access_log log(format, mrb::log_level::info, f);
+    return logged(format, [&](mrb::access_log& log) {
         log.write(r.flags & (mrb::flag_uf | mrb::flag_ut | mrb::flag_ur | mrb::flag_upe | mrb::flag_pd)
                       ? mrb::log_level::warn
                       : mrb::log_level::info,
                   "access", fields);
-    }
-    std::rewind(f);
-    std::string out;
-    char buf[4096];
-    while (auto n = std::fread(buf, 1, sizeof buf, f))
-        out.append(buf, n);
-    std::fclose(f);
-    return out;
+    });
 }
 
 std::string without_timestamp(const std::string& line)
