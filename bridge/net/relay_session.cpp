@@ -384,7 +384,7 @@ void relay_session::note_piece(std::size_t got, beast::flat_buffer& source)
         source.reserve(bulk_buffer_size);
 }
 
-// Back to the small buffers between exchanges: an idle keep-alive connection holds 4 KiB.
+// Back to the small buffers between exchanges: an idle keep-alive connection holds 2 KiB.
 void relay_session::end_bulk()
 {
     big_pieces_ = 0;
