@@ -77,6 +77,12 @@ void append_number(std::string& out, T v)
     out.append(buf, r.ptr);
 }
 
+// The flag names in contract order (docs/architecture.md).
+constexpr std::pair<unsigned, const char*> flag_table[] = {
+    {flag_uf, "UF"}, {flag_ut, "UT"}, {flag_ur, "UR"}, {flag_upe, "UPE"},
+    {flag_pd, "PD"}, {flag_dc, "DC"}, {flag_dpe, "DPE"}, {flag_rj, "RJ"},
+};
+
 const char* level_name(log_level l)
 {
     switch (l)
@@ -98,12 +104,8 @@ access_log::access_log(log_format format, log_level level, std::FILE* out)
 
 nlohmann::json access_log::flag_names(unsigned flags)
 {
-    static constexpr std::pair<unsigned, const char*> names[] = {
-        {flag_uf, "UF"}, {flag_ut, "UT"}, {flag_ur, "UR"}, {flag_upe, "UPE"},
-        {flag_pd, "PD"}, {flag_dc, "DC"}, {flag_dpe, "DPE"}, {flag_rj, "RJ"},
-    };
     auto out = nlohmann::json::array();
-    for (auto [bit, name] : names)
+    for (auto [bit, name] : flag_table)
         if (flags & bit)
             out.push_back(name);
     return out;
@@ -156,10 +158,6 @@ void access_log::access(const access_record& r)
         r.flags & (flag_uf | flag_ut | flag_ur | flag_upe | flag_pd) ? log_level::warn : log_level::info;
     if (!enabled(level))
         return;
-    static constexpr std::pair<unsigned, const char*> flag_table[] = {
-        {flag_uf, "UF"}, {flag_ut, "UT"}, {flag_ur, "UR"}, {flag_upe, "UPE"},
-        {flag_pd, "PD"}, {flag_dc, "DC"}, {flag_dpe, "DPE"}, {flag_rj, "RJ"},
-    };
     const bool json = format_ == log_format::json;
     std::string line;
     line.reserve(256 + r.path.size() + r.detail.size());

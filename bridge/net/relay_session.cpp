@@ -834,8 +834,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
                                     !has_body);
                 co_return has_body ? outcome::close : outcome::keep_alive;
             }
-            if (ec)
-                std::swap(ec, write_error);
+            write_error = ec;
         }
         // The rest of the request body: one client read, then its upstream write.
         while (!write_error && !req_sr_->is_done())
@@ -847,21 +846,18 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             if (write_error == http::error::need_buffer)
                 write_error = {};
         }
+        if (write_error)
         {
-            const error_code ec = write_error;
-            if (ec)
+            close_upstream();
+            if (client_gone_ || client_timed_out_)
             {
-                close_upstream();
-                if (client_gone_ || client_timed_out_)
-                {
-                    rec_.flags |= flag_dc;
-                    co_return outcome::close;
-                }
-                rec_.flags |= flag_ur;
-                rec_.detail = "write request body: " + ec.message();
-                co_await send_error(failure::proxy_reset, rec_.detail, false);
+                rec_.flags |= flag_dc;
                 co_return outcome::close;
             }
+            rec_.flags |= flag_ur;
+            rec_.detail = "write request body: " + write_error.message();
+            co_await send_error(failure::proxy_reset, rec_.detail, false);
+            co_return outcome::close;
         }
 
         // --- 4. the response head, watching the client meanwhile --------------------------------
@@ -1034,6 +1030,11 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
     // instead of two), and alone before any wait for upstream bytes, so the client never waits
     // for its head on the model.
     bool head_sent = false;
+    auto note_head_sent = [&] {
+        head_sent = true;
+        rec_.status = status;
+        rec_.ttfb_us = micros(clock::now() - start_);
+    };
     auto send_head = [&]() -> net::awaitable<bool> {
         const auto ec = co_await write_now(client_, *res_sr_, true);
         if (ec)
@@ -1042,9 +1043,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             rec_.flags |= flag_dc;
             co_return false;
         }
-        head_sent = true;
-        rec_.status = status;
-        rec_.ttfb_us = micros(clock::now() - start_);
+        note_head_sent();
         co_return true;
     };
 
@@ -1127,11 +1126,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
         if (ec == http::error::need_buffer)
             ec = {};
         if (with_head && res_sr_->is_header_done())
-        {
-            head_sent = true;
-            rec_.status = status;
-            rec_.ttfb_us = micros(clock::now() - start_);
-        }
+            note_head_sent();
         if (ec)
         {
             rec_.flags |= flag_dc;
