@@ -113,16 +113,29 @@ std::string pattern(std::size_t n, char seed) {
     return s;
 }
 
-TEST(bare_relay, request_then_half_close_then_response) {
+// A started relay in front of a listening target; connect_through() opens one client connection
+// and accepts the relay's connection to the target.
+class bare_relay_hop : public testing::Test {
+protected:
     target_listener target;
-    bare_relay relay(target.port);
-    relay.start();
-    ASSERT_NE(relay.port(), 0);
+    bare_relay relay{target.port};
+    socket_fd client;
+    socket_fd upstream;
 
-    socket_fd client = connect_to(relay.port());
-    ASSERT_GE(client.get(), 0);
-    socket_fd upstream = target.accept_one();
-    ASSERT_GE(upstream.get(), 0) << "the relay did not connect to its target";
+    void SetUp() override { relay.start(); }
+
+    testing::AssertionResult connect_through() {
+        client = connect_to(relay.port());
+        if (client.get() < 0) return testing::AssertionFailure() << "cannot connect to the relay";
+        upstream = target.accept_one();
+        if (upstream.get() < 0) return testing::AssertionFailure() << "the relay did not connect to its target";
+        return testing::AssertionSuccess();
+    }
+};
+
+TEST_F(bare_relay_hop, request_then_half_close_then_response) {
+    ASSERT_NE(relay.port(), 0);
+    ASSERT_TRUE(connect_through());
 
     ASSERT_TRUE(send_all(client.get(), "hello"));
     ASSERT_EQ(::shutdown(client.get(), SHUT_WR), 0);
@@ -141,14 +154,8 @@ TEST(bare_relay, request_then_half_close_then_response) {
     EXPECT_EQ(relay.connections_finished(), 1u);
 }
 
-TEST(bare_relay, large_bodies_both_ways_at_once_and_upstream_half_close_first) {
-    target_listener target;
-    bare_relay relay(target.port);
-    relay.start();
-    socket_fd client = connect_to(relay.port());
-    ASSERT_GE(client.get(), 0);
-    socket_fd upstream = target.accept_one();
-    ASSERT_GE(upstream.get(), 0);
+TEST_F(bare_relay_hop, large_bodies_both_ways_at_once_and_upstream_half_close_first) {
+    ASSERT_TRUE(connect_through());
 
     // More than the socket buffers and the relay's 16 KiB buffer, in both directions at once,
     // so a relay that copied one direction at a time would deadlock (and time out here).
@@ -193,14 +200,8 @@ TEST(bare_relay, refused_target_closes_the_client) {
     EXPECT_EQ(relay.connect_failures(), 1u);
 }
 
-TEST(bare_relay, stop_cuts_open_connections) {
-    target_listener target;
-    bare_relay relay(target.port);
-    relay.start();
-    socket_fd client = connect_to(relay.port());
-    ASSERT_GE(client.get(), 0);
-    socket_fd upstream = target.accept_one();
-    ASSERT_GE(upstream.get(), 0);
+TEST_F(bare_relay_hop, stop_cuts_open_connections) {
+    ASSERT_TRUE(connect_through());
     ASSERT_TRUE(send_all(client.get(), "x"));
     char c = 0;
     ASSERT_EQ(::read(upstream.get(), &c, 1), 1);  // the connection is up and relaying
