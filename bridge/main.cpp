@@ -1,6 +1,7 @@
 // model-runner-bridge: relays OpenAI-style requests from inside a Docker sandbox through the
 // sandbox's HTTP proxy to Docker Model Runner on the host. Default subcommand: serve.
 
+#include "cli_doc.hpp"
 #include "core/bridge_config.hpp"
 #include "core/proxy_url.hpp"
 #include "net/access_log.hpp"
@@ -68,6 +69,7 @@ struct raw_options
     std::string drain_timeout = "30s";
     std::size_t max_header_bytes = 16 * 1024;
     std::uint64_t max_body_bytes = 64ull * 1024 * 1024;
+    std::uint64_t replay_limit = mrb::bridge_config{}.replay_limit;
     std::size_t max_connections = 512;
     std::string log_format = "text";
     std::string log_level = "info";
@@ -112,6 +114,10 @@ void add_options(CLI::App& app, raw_options& o)
         ->envname("MRB_MAX_HEADER_BYTES")->capture_default_str()->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20));
     app.add_option("--max-body-bytes", o.max_body_bytes, "Largest request body (413 beyond)")
         ->envname("MRB_MAX_BODY_BYTES")->capture_default_str();
+    app.add_option("--replay-limit", o.replay_limit,
+                   "Request body bytes held to resend a request once when a pooled proxy connection "
+                   "turns out closed (larger bodies get a 502 then)")
+        ->envname("MRB_REPLAY_LIMIT")->capture_default_str();
     app.add_option("--max-connections", o.max_connections, "Concurrent client connections (503 beyond)")
         ->envname("MRB_MAX_CONNECTIONS")->capture_default_str()->check(CLI::Range(std::size_t{1}, std::size_t{1} << 20));
     app.add_option("--log-format", o.log_format, "Log format on stderr")
@@ -149,13 +155,15 @@ mrb::bridge_config resolve(const raw_options& o)
     c.direct = o.direct;
     if (!c.direct)
     {
+        const auto chosen = mrb::choose_proxy(o.proxy, mrb::process_env());
         try
         {
-            c.proxy = mrb::parse_proxy_url(mrb::choose_proxy_url(o.proxy, mrb::process_env()));
+            c.proxy = mrb::parse_proxy_url(chosen.url);
         }
         catch (const std::invalid_argument& e)
         {
-            throw CLI::ValidationError("--proxy", e.what());
+            // Name where the URL came from; the message shows it with the password hidden.
+            throw CLI::ValidationError(chosen.source, e.what());
         }
     }
     c.threads = o.threads;
@@ -168,6 +176,7 @@ mrb::bridge_config resolve(const raw_options& o)
     c.drain_timeout = parse_duration(o.drain_timeout, "--drain-timeout");
     c.header_limit = o.max_header_bytes;
     c.request_body_limit = o.max_body_bytes;
+    c.replay_limit = o.replay_limit;
     c.max_connections = o.max_connections;
     c.log_format_value = o.log_format == "json" ? mrb::log_format::json : mrb::log_format::text;
     c.log_level_value = o.log_level == "debug"  ? mrb::log_level::debug
@@ -228,7 +237,8 @@ int main(int argc, char** argv)
     std::signal(SIGPIPE, SIG_IGN);
     CLI::App app{"model-runner-bridge: relay from a Docker sandbox, through its HTTP proxy, to Docker Model Runner",
                  "model-runner-bridge"};
-    app.set_version_flag("--version", std::string("model-runner-bridge ") + MRB_VERSION);
+    app.set_version_flag("--version", mrb::cli_doc::version_line());
+    app.footer(mrb::cli_doc::help_footer());
     app.require_subcommand(0, 1);
     app.fallthrough(); // options are accepted before or after the subcommand
 
@@ -242,6 +252,22 @@ int main(int argc, char** argv)
 #ifdef MRB_HAVE_SETUP
     mrb::setup::add_setup_commands(app, config, exit_code);
 #endif
+    // Hidden: the man page and completions are generated from this very app (cannot drift from --help).
+    app.add_flag_callback("--help-man", [&app] {
+           std::cout << mrb::cli_doc::man_page(app);
+           throw CLI::Success();
+       })->group("");
+    app.add_option_function<std::string>("--completion", [&app](const std::string& shell) {
+           try
+           {
+               std::cout << mrb::cli_doc::completion(app, shell);
+           }
+           catch (const std::invalid_argument& e)
+           {
+               throw CLI::ValidationError("--completion", e.what());
+           }
+           throw CLI::Success();
+       })->group("");
 
     try
     {

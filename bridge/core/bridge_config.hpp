@@ -63,6 +63,9 @@ struct bridge_config
     std::size_t header_limit = 16 * 1024;                      ///< request header section bytes
     std::uint64_t request_body_limit = 64ull * 1024 * 1024;   ///< request body bytes
     std::size_t max_connections = 512;                         ///< concurrent client connections
+    /// Request body bytes held until the first response byte, so that a request sent on a pooled
+    /// connection the proxy had just closed can be resent whole on a fresh one (larger: 502).
+    std::uint64_t replay_limit = 1024 * 1024;
 
     log_format log_format_value = log_format::text;
     log_level log_level_value = log_level::info;

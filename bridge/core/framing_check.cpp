@@ -9,7 +9,6 @@
 #include <cctype>
 #include <cstdint>
 #include <cstring>
-#include <cstdint>
 #include <optional>
 #include <string>
 
@@ -35,8 +34,9 @@ void for_each_element(std::string_view list, F&& f)
     }
 }
 
-// All Content-Length values (fields and comma lists) must be plain digits and equal.
-framing_error check_content_length(const http::fields& fields)
+// All Content-Length values (fields and comma lists) must be plain digits and equal; `length`
+// receives the value.
+framing_error check_content_length(const http::fields& fields, std::uint64_t& length)
 {
     std::optional<std::string_view> first;
     framing_error result = framing_error::none;
@@ -62,33 +62,51 @@ framing_error check_content_length(const http::fields& fields)
                 result = framing_error::conflicting_content_length;
         });
     }
+    length = 0;
+    if (result == framing_error::none && first)
+        for (char c : *first)
+            length = length * 10 + static_cast<std::uint64_t>(c - '0');
     return result;
 }
 
-// Transfer-Encoding must end in exactly one `chunked`, with only known codings before it.
+// Exactly one element over all Transfer-Encoding fields, and it is `chunked`. Other codings
+// (gzip...) are refused rather than relayed: nothing in this chain uses them, and a coding the
+// bridge does not decode is one more way for two parsers to disagree (Squid answers 501, Go's
+// server refuses more than one field).
 framing_error check_transfer_encoding(const http::fields& fields)
 {
-    bool seen_chunked = false;
-    bool last_chunked = false;
+    int elements = 0;
     bool bad = false;
     for (const auto& f : as_range(fields.equal_range(http::field::transfer_encoding)))
-    {
         for_each_element(f.value(), [&](std::string_view v) {
-            if (v.empty() || seen_chunked)
-            {
-                bad = true; // empty element, or anything after (or a second) chunked
-                return;
-            }
-            if (iequals(v, "chunked"))
-            {
-                seen_chunked = last_chunked = true;
-                return;
-            }
-            if (!(iequals(v, "gzip") || iequals(v, "deflate") || iequals(v, "compress") || iequals(v, "x-gzip")))
+            ++elements;
+            if (!iequals(v, "chunked"))
                 bad = true;
         });
+    return bad || elements != 1 ? framing_error::transfer_encoding_not_chunked : framing_error::none;
+}
+
+// The framing fields common to both directions.
+framing_decision decide_body_framing(const http::fields& fields)
+{
+    const bool has_cl = fields.find(http::field::content_length) != fields.end();
+    const bool has_te = fields.find(http::field::transfer_encoding) != fields.end();
+    framing_decision d;
+    if (has_cl && has_te)
+        d.error = framing_error::content_length_with_transfer_encoding;
+    else if (has_te)
+    {
+        d.error = check_transfer_encoding(fields);
+        d.body.type = body_framing::kind::chunked;
     }
-    return bad || !last_chunked ? framing_error::transfer_encoding_not_chunked : framing_error::none;
+    else if (has_cl)
+    {
+        d.error = check_content_length(fields, d.body.length);
+        d.body.type = body_framing::kind::content_length;
+    }
+    if (d.error != framing_error::none)
+        d.body = {};
+    return d;
 }
 
 } // namespace
@@ -191,129 +209,165 @@ framing_error check_raw_head(std::string_view head) noexcept
     return framing_error::none;
 }
 
-framing_error check_chunked_prefix(std::string_view b) noexcept
+void chunk_checker::end_trailer_name() noexcept
 {
-    std::size_t pos = 0;
-    // Returns the line at pos (without CRLF) and moves past it; nullopt if incomplete; sets
-    // bad on a bare CR/LF.
-    bool bad = false;
-    auto next_line = [&](std::string_view& line) -> bool {
-        for (std::size_t i = pos; i < b.size(); ++i)
-        {
-            if (b[i] == '\n')
-            {
-                bad = true; // LF without CR
-                return false;
-            }
-            if (b[i] == '\r')
-            {
-                if (i + 1 >= b.size())
-                    return false; // need more
-                if (b[i + 1] != '\n')
-                {
-                    bad = true;
-                    return false;
-                }
-                line = b.substr(pos, i - pos);
-                pos = i + 2;
-                return true;
-            }
-        }
-        return false;
-    };
-    for (;;)
-    {
-        std::string_view line;
-        if (!next_line(line))
-            return bad ? framing_error::bad_chunk : framing_error::none;
-        // chunk-size: 1*HEXDIG, at most 15 digits (no 0x, sign, '_' or whitespace)
-        std::size_t digits = 0;
-        std::uint64_t size = 0;
-        while (digits < line.size() && std::isxdigit(static_cast<unsigned char>(line[digits])))
-        {
-            const char c = static_cast<char>(std::tolower(static_cast<unsigned char>(line[digits])));
-            size = size * 16 + static_cast<std::uint64_t>(c <= '9' ? c - '0' : c - 'a' + 10);
-            ++digits;
-        }
-        if (digits == 0 || digits > 15)
-            return framing_error::bad_chunk;
-        const std::string_view ext = line.substr(digits);
-        if (!ext.empty() && ext.front() != ';')
-            return framing_error::bad_chunk;
-        for (char c : ext)
-            if ((static_cast<unsigned char>(c) < 0x20 && c != '\t') || c == 0x7f)
-                return framing_error::bad_chunk;
-        if (size == 0)
-            break;
-        if (b.size() - pos < size + 2)
-            return framing_error::none; // data (or its CRLF) not all here yet
-        if (b.compare(pos + size, 2, "\r\n") != 0)
-            return framing_error::bad_chunk;
-        pos += size + 2;
-    }
-    // Trailer section: fields, then an empty line.
-    for (;;)
-    {
-        std::string_view line;
-        if (!next_line(line))
-            return bad ? framing_error::bad_chunk : framing_error::none;
-        if (line.empty())
-            return framing_error::none;
-        if (line.front() == ' ' || line.front() == '\t')
-            return framing_error::bad_chunk;
-        const auto colon = line.find(':');
-        if (colon == std::string_view::npos || colon == 0)
-            return framing_error::bad_chunk;
-        const auto name = line.substr(0, colon);
-        if (iequals(name, "content-length") || iequals(name, "transfer-encoding") || iequals(name, "host"))
-            return framing_error::framing_in_trailer;
-    }
+    if (iequals(name_, "content-length") || iequals(name_, "transfer-encoding") || iequals(name_, "host"))
+        fail(framing_error::framing_in_trailer);
+    else
+        state_ = state::trailer_value;
 }
 
-framing_error check_request_framing(const http::request_header<>& header)
+std::size_t chunk_checker::feed(std::string_view b) noexcept
 {
-    const bool has_cl = header.find(http::field::content_length) != header.end();
+    auto is_ctl = [](unsigned char c) { return (c < 0x20 && c != '\t') || c == 0x7f; };
+    std::size_t i = 0;
+    while (i < b.size())
+    {
+        const auto c = static_cast<unsigned char>(b[i]);
+        switch (state_)
+        {
+        case state::done:
+        case state::failed:
+            return i;
+        case state::data:
+        {
+            // The bulk of a body: skipped in one step.
+            const auto take = static_cast<std::size_t>(std::min<std::uint64_t>(remaining_, b.size() - i));
+            remaining_ -= take;
+            i += take;
+            if (remaining_ == 0)
+                state_ = state::data_cr;
+            continue;
+        }
+        case state::size:
+            if (std::isxdigit(c))
+            {
+                if (++count_ > max_digits)
+                    return fail(framing_error::bad_chunk), i;
+                const int v = c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10;
+                remaining_ = remaining_ * 16 + static_cast<std::uint64_t>(v);
+            }
+            else if (count_ == 0 || (c != ';' && c != '\r'))
+                return fail(framing_error::bad_chunk), i; // no digits, or 0x, sign, '_', space...
+            else if (c == ';')
+            {
+                state_ = state::ext;
+                count_ = 0;
+            }
+            else
+                state_ = state::size_lf;
+            break;
+        case state::ext:
+            if (c == '\r')
+                state_ = state::size_lf;
+            else if (is_ctl(c) || ++count_ > max_line)
+                return fail(framing_error::bad_chunk), i; // also a bare LF
+            break;
+        case state::size_lf:
+            if (c != '\n')
+                return fail(framing_error::bad_chunk), i;
+            count_ = 0;
+            state_ = remaining_ == 0 ? state::trailer_start : state::data;
+            break;
+        case state::data_cr:
+            if (c != '\r')
+                return fail(framing_error::bad_chunk), i;
+            state_ = state::data_lf;
+            break;
+        case state::data_lf:
+            if (c != '\n')
+                return fail(framing_error::bad_chunk), i;
+            state_ = state::size;
+            break;
+        case state::trailer_start:
+            if (c == '\r')
+                state_ = state::last_lf;
+            else if (c == ' ' || c == '\t' || c == ':' || is_ctl(c))
+                return fail(framing_error::bad_chunk), i; // obs-fold, empty name, bare LF
+            else
+            {
+                name_.assign(1, static_cast<char>(c));
+                count_ = 1;
+                state_ = state::trailer_name;
+            }
+            break;
+        case state::trailer_name:
+            if (c == ':')
+            {
+                end_trailer_name();
+                if (state_ == state::failed)
+                    return i;
+            }
+            else if (c == ' ' || c == '\t' || is_ctl(c) || c == '\r' || ++count_ > max_line)
+                return fail(framing_error::bad_chunk), i; // no colon, or whitespace before it
+            else if (name_.size() < 32)
+                name_.push_back(static_cast<char>(c));
+            else
+                name_ = "-"; // too long to be a framing field
+            break;
+        case state::trailer_value:
+            if (c == '\r')
+                state_ = state::trailer_lf;
+            else if (is_ctl(c) || ++count_ > max_line)
+                return fail(framing_error::bad_chunk), i;
+            break;
+        case state::trailer_lf:
+            if (c != '\n')
+                return fail(framing_error::bad_chunk), i;
+            state_ = state::trailer_start;
+            break;
+        case state::last_lf:
+            if (c != '\n')
+                return fail(framing_error::bad_chunk), i;
+            state_ = state::done;
+            return i + 1;
+        }
+        ++i;
+    }
+    return i;
+}
+
+framing_decision decide_request_framing(const http::request_header<>& header)
+{
     const bool has_te = header.find(http::field::transfer_encoding) != header.end();
     if (has_te && header.version() < 11)
-        return framing_error::chunked_in_http10;
-    if (has_cl && has_te)
-        return framing_error::content_length_with_transfer_encoding;
-    if (has_te)
-        if (auto e = check_transfer_encoding(header); e != framing_error::none)
-            return e;
-    if (has_cl)
-        if (auto e = check_content_length(header); e != framing_error::none)
-            return e;
+        return {framing_error::chunked_in_http10, {}};
+    framing_decision d = decide_body_framing(header);
+    if (d.error != framing_error::none)
+        return d;
 
     const auto hosts = header.equal_range(http::field::host);
     const auto host_count = std::distance(hosts.first, hosts.second);
+    framing_error host_error = framing_error::none;
     if (host_count > 1)
-        return framing_error::duplicate_host;
-    if (host_count == 0)
-        return header.version() >= 11 ? framing_error::missing_host : framing_error::none;
-    // Host is replaced before forwarding, but a malformed one still means a confused client.
-    const std::string_view host = hosts.first->value();
-    if (!host.empty())
+        host_error = framing_error::duplicate_host;
+    else if (host_count == 0)
+        host_error = header.version() >= 11 ? framing_error::missing_host : framing_error::none;
+    else if (const std::string_view host = hosts.first->value(); !host.empty())
     {
+        // Host is replaced before forwarding, but a malformed one still means a confused client.
         auto authority = boost::urls::parse_authority(host);
         if (!authority || authority->has_userinfo())
-            return framing_error::invalid_host;
+            host_error = framing_error::invalid_host;
     }
-    return framing_error::none;
+    if (host_error != framing_error::none)
+        return {host_error, {}};
+    return d;
 }
 
-framing_error check_response_framing(const http::response_header<>& header)
+framing_decision decide_response_framing(const http::response_header<>& header)
 {
-    const bool has_cl = header.find(http::field::content_length) != header.end();
-    const bool has_te = header.find(http::field::transfer_encoding) != header.end();
-    if (has_cl && has_te)
-        return framing_error::content_length_with_transfer_encoding;
-    if (has_te)
-        if (auto e = check_transfer_encoding(header); e != framing_error::none)
-            return e;
-    if (has_cl)
-        return check_content_length(header);
-    return framing_error::none;
+    return decide_body_framing(header);
+}
+
+void apply_framing(http::fields& fields, const body_framing& body)
+{
+    fields.erase(http::field::content_length);
+    fields.erase(http::field::transfer_encoding);
+    if (body.type == body_framing::kind::chunked)
+        fields.set(http::field::transfer_encoding, "chunked");
+    else if (body.type == body_framing::kind::content_length)
+        fields.set(http::field::content_length, std::to_string(body.length));
 }
 
 } // namespace mrb

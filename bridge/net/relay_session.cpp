@@ -3,6 +3,7 @@
 #include "capture.hpp"
 #include "core/denial.hpp"
 #include "core/framing_check.hpp"
+#include "core/retry_policy.hpp"
 #include "core/text.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -12,6 +13,7 @@
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
+#include <boost/beast/core/read_size.hpp>
 #include <boost/beast/http/error.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -109,6 +111,60 @@ bool parse_buffered(beast::flat_buffer& b, http::basic_parser<is_request>& p, er
         return false;
     }
     return true;
+}
+
+// Reads more of a body into `buf` and feeds the parser, like http::async_read_some, except that
+// the bytes of a chunked body go through `chunks` as they arrive, before the parser sees them:
+// a malformed chunk line is an error at once (Boost 1.81 waits forever on a bare LF).
+template <bool is_request>
+net::awaitable<error_code> read_body_some(net::ip::tcp::socket& from, beast::flat_buffer& buf,
+                                          http::basic_parser<is_request>& p, chunk_checker* chunks)
+{
+    error_code ec;
+    while (!parse_buffered(buf, p, ec))
+    {
+        if (buf.size() >= buf.max_size())
+            co_return http::error::buffer_overflow;
+        auto [rec, n] = co_await from.async_read_some(buf.prepare(beast::read_size(buf, 65536)), nothrow);
+        if (rec == net::error::eof)
+        {
+            p.put_eof(ec); // ends a close-delimited body; partial_message otherwise
+            co_return ec;
+        }
+        if (rec)
+            co_return rec;
+        buf.commit(n);
+        if (chunks)
+        {
+            const auto* end = static_cast<const char*>(buf.data().data()) + buf.size();
+            chunks->feed(std::string_view(end - n, n));
+            if (chunks->error() != framing_error::none)
+                co_return http::error::bad_chunk;
+        }
+    }
+    co_return ec;
+}
+
+// The decision and Beast's parser agree on how the body is delimited (a guard: the decision only
+// accepts heads with one framing field, which both read the same way).
+template <bool is_request>
+bool frames_alike(const body_framing& b, const http::basic_parser<is_request>& p)
+{
+    switch (b.type)
+    {
+    case body_framing::kind::chunked: return p.chunked();
+    case body_framing::kind::content_length: return !p.chunked() && p.content_length() && *p.content_length() == b.length;
+    case body_framing::kind::none: return !p.chunked() && !p.content_length();
+    }
+    return false;
+}
+
+// Starts checking a chunked body with the bytes already buffered behind its head.
+bool start_chunk_check(std::optional<chunk_checker>& chunks, const beast::flat_buffer& buf)
+{
+    chunks.emplace();
+    chunks->feed(std::string_view(static_cast<const char*>(buf.data().data()), buf.size()));
+    return chunks->error() == framing_error::none;
 }
 
 // Heads for the capture: [name, value] pairs in wire order, credential values redacted.
@@ -368,6 +424,26 @@ net::awaitable<void> relay_session::run(std::shared_ptr<relay_session> self)
     worker_.sessions.erase(this);
 }
 
+// Holds a request body piece for a possible resend, until the body outgrows --replay-limit.
+void relay_session::hold_for_replay(const void* data, std::size_t size)
+{
+    if (!replay_held_ || size == 0)
+        return;
+    if (replay_.size() + size > ctx_.config.replay_limit)
+    {
+        release_replay();
+        return;
+    }
+    replay_.append(static_cast<const char*>(data), size);
+}
+
+// Drops the held body: the memory per open stream stays what it was without it.
+void relay_session::release_replay() noexcept
+{
+    replay_held_ = false;
+    std::string().swap(replay_);
+}
+
 // Called after each body piece is read; switches to the bulk buffer for the following reads.
 void relay_session::note_piece(std::size_t got, beast::flat_buffer& source)
 {
@@ -543,13 +619,20 @@ net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
     rec_.method = std::string(req.method_string());
     rec_.path = std::string(req.target());
 
-    if (const auto e = check_request_framing(req.base()); e != framing_error::none)
+    // One framing decision: what was checked is what frames the body upstream (apply_framing
+    // below re-derives the forwarded fields from it). Beast frames by the same single field.
+    const auto framing = decide_request_framing(req.base());
+    auto e = framing.error;
+    if (e == framing_error::none && !frames_alike(framing.body, *req_parser_))
+        e = framing_error::transfer_encoding_not_chunked;
+    if (e != framing_error::none)
     {
         rec_.flags |= flag_dpe;
         rec_.detail = std::string(describe(e));
         co_await send_error(failure::bad_request, rec_.detail, false);
         co_return outcome::close;
     }
+    req_framing_ = framing.body;
     const bool has_body = !req_parser_->is_done();
     if (over_limit_)
     {
@@ -582,7 +665,6 @@ net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
     client_keep_alive_ = req.keep_alive();
     is_head_ = req.method() == http::verb::head;
     const bool expect_continue = iequals(req[http::field::expect], "100-continue");
-    const bool idempotent = header_policy::is_idempotent(req.method());
     if (ctx_.capture_sink)
     {
         cap_ = {{"ts_unix_us", std::chrono::duration_cast<std::chrono::microseconds>(
@@ -591,10 +673,11 @@ net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
                              {"headers", fields_json(req.base())}}}};
     }
     ctx_.policy.rewrite_request(req.base(), origin_form);
+    apply_framing(req.base(), req_framing_);
     if (!cap_.is_null())
         cap_["upstream_request"] = {{"target", std::string(req.target())}, {"headers", fields_json(req.base())}};
 
-    co_return co_await relay(has_body, idempotent, expect_continue);
+    co_return co_await relay(has_body, expect_continue);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -661,9 +744,7 @@ net::awaitable<bool> relay_session::read_request_piece()
         body.data = piece_;
         body.size = piece_cap_;
         set_deadline(cfg.body_idle_timeout);
-        error_code ec;
-        if (!parse_buffered(client_buf_, *req_parser_, ec))
-            std::tie(ec, std::ignore) = co_await http::async_read_some(client_, client_buf_, *req_parser_, nothrow);
+        auto ec = co_await read_body_some(client_, client_buf_, *req_parser_, req_chunks_ ? &*req_chunks_ : nullptr);
         if (ec == http::error::need_buffer)
             ec = {};
         if (ec)
@@ -696,6 +777,7 @@ net::awaitable<bool> relay_session::read_request_piece()
             continue;
         body.data = got > 0 ? piece : nullptr;
         body.size = got;
+        hold_for_replay(piece, got);
         rec_.bytes_in += got;
         capture_piece(piece, got, 0, "request_body");
         note_piece(got, client_buf_);
@@ -743,19 +825,23 @@ net::awaitable<std::tuple<error_code, std::size_t>> relay_session::read_response
     }
 }
 
-net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool idempotent, bool expect_continue)
+net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool expect_continue)
 {
     const auto& cfg = ctx_.config;
     auto& req = req_parser_->get();
     const bool proxied = !(cfg.direct || !cfg.proxy);
 
     // --- 2. the first body piece is read before anything goes upstream: framing errors found in
-    // it (bad chunk sizes, trailers posing as framing, the body limit) are answered with nothing
-    // forwarded, and the piece can be resent if a pooled connection turns out stale. ----------
-    auto& first_body = req.body();
-    first_body.data = nullptr;
-    first_body.size = 0;
-    first_body.more = false;
+    // it (bad chunk lines, trailers posing as framing, the body limit) are answered with nothing
+    // forwarded. Every piece sent is held (up to --replay-limit) until the first response byte,
+    // so that the request can be resent whole if a pooled connection turns out stale. ---------
+    auto& body = req.body();
+    body.data = nullptr;
+    body.size = 0;
+    body.more = false;
+    release_replay();
+    replay_held_ = true;
+    req_chunks_.reset();
     if (has_body)
     {
         if (expect_continue)
@@ -768,28 +854,22 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
                 co_return outcome::close;
             }
         }
-        // Boost 1.81 waits forever on bare-LF chunk lines and lets trailers carry framing: check
-        // the chunked bytes already at hand ourselves.
-        if (req_parser_->chunked())
+        if (req_framing_.type == body_framing::kind::chunked && !start_chunk_check(req_chunks_, client_buf_))
         {
-            const std::string_view buffered(static_cast<const char*>(client_buf_.data().data()), client_buf_.size());
-            if (const auto e = check_chunked_prefix(buffered); e != framing_error::none)
-            {
-                rec_.flags |= flag_dpe;
-                rec_.detail = std::string(describe(e));
-                co_await send_error(failure::bad_request, rec_.detail, false);
-                co_return outcome::close;
-            }
+            rec_.flags |= flag_dpe;
+            rec_.detail = std::string(describe(req_chunks_->error()));
+            co_await send_error(failure::bad_request, rec_.detail, false);
+            co_return outcome::close;
         }
         if (!co_await read_request_piece())
             co_return outcome::close;
     }
 
-    // --- 3. the request, on a pooled connection or a fresh one; at most one retry ---------------
+    // --- 3. the request, on a pooled connection or a fresh one; at most one resend --------------
     for (int attempt = 0;; ++attempt)
     {
         bool reused = false;
-        if (auto s = worker_.pool.take())
+        if (auto s = attempt == 0 ? worker_.pool.take() : std::nullopt)
         {
             upstream_ = std::move(*s);
             upstream_buf_.clear();
@@ -802,41 +882,38 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             co_return has_body ? outcome::close : outcome::keep_alive;
         }
         rec_.upstream_reused = reused;
+        if (attempt == 0 && !reused)
+            release_replay(); // a fresh connection is never resent on: hold nothing
         if (!upstream_.non_blocking())
         {
             error_code ignored;
             upstream_.non_blocking(true, ignored); // for write_now's first, synchronous attempt
         }
+        const auto resend = [&](bool response_bytes) {
+            return may_resend({.reused = reused,
+                               .first_attempt = attempt == 0,
+                               .response_bytes = response_bytes,
+                               .request_held = replay_held_,
+                               .timed_out = upstream_timed_out_,
+                               .client_gone = client_gone_ || client_timed_out_});
+        };
+        if (attempt > 0 && has_body)
+        {
+            // The resend carries every body byte held so far, then reads on from the client.
+            body.data = replay_.empty() ? nullptr : replay_.data();
+            body.size = replay_.size();
+            body.more = !req_parser_->is_done();
+        }
 
         phase_ = phase::request_body;
         set_deadline(cfg.body_idle_timeout);
-        error_code write_error; // a failure after the head went out (no retry then)
         req_sr_.emplace(req);
-        // The head and the first body piece go out in one write.
-        {
-            auto ec = co_await write_now(upstream_, *req_sr_, false);
-            if (ec == http::error::need_buffer)
-                ec = {};
-            if (ec && !req_sr_->is_header_done())
-            {
-                close_upstream();
-                if (client_gone_ || client_timed_out_)
-                    co_return outcome::close;
-                // Nothing reached the proxy and the first body piece is still held: resend.
-                if (reused && attempt == 0 && !upstream_timed_out_)
-                {
-                    rec_.retried = true;
-                    continue;
-                }
-                rec_.flags |= upstream_timed_out_ ? flag_ut : flag_ur;
-                rec_.detail = "write request head: " + ec.message();
-                co_await send_error(upstream_timed_out_ ? failure::proxy_timeout : failure::proxy_reset, rec_.detail,
-                                    !has_body);
-                co_return has_body ? outcome::close : outcome::keep_alive;
-            }
-            write_error = ec;
-        }
-        // The rest of the request body: one client read, then its upstream write.
+        // The head and the first body piece go out in one write, then one client read per write.
+        auto write_error = co_await write_now(upstream_, *req_sr_, false);
+        if (write_error == http::error::need_buffer)
+            write_error = {};
+        if (attempt > 0)
+            release_replay(); // no second resend: nothing more to hold
         while (!write_error && !req_sr_->is_done())
         {
             if (!co_await read_request_piece())
@@ -848,16 +925,25 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
         }
         if (write_error)
         {
+            const bool head_sent = req_sr_->is_header_done();
+            error_code ignored;
+            const bool answered = upstream_.is_open() && upstream_.available(ignored) > 0;
             close_upstream();
             if (client_gone_ || client_timed_out_)
             {
                 rec_.flags |= flag_dc;
                 co_return outcome::close;
             }
-            rec_.flags |= flag_ur;
-            rec_.detail = "write request body: " + write_error.message();
-            co_await send_error(failure::proxy_reset, rec_.detail, false);
-            co_return outcome::close;
+            if (resend(answered))
+            {
+                rec_.retried = true;
+                continue;
+            }
+            rec_.flags |= upstream_timed_out_ ? flag_ut : flag_ur;
+            rec_.detail = (head_sent ? "write request body: " : "write request head: ") + write_error.message();
+            co_await send_error(upstream_timed_out_ ? failure::proxy_timeout : failure::proxy_reset, rec_.detail,
+                                !has_body);
+            co_return has_body ? outcome::close : outcome::keep_alive;
         }
 
         // --- 4. the response head, watching the client meanwhile --------------------------------
@@ -898,8 +984,8 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             const bool nothing_received = before == 0 && upstream_buf_.size() == 0 &&
                                           (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
                                            ec == net::error::eof || ec == net::error::broken_pipe);
-            // A pooled connection closed under us: resend once if the request can be replayed.
-            if (reused && attempt == 0 && nothing_received && idempotent && !has_body)
+            // A pooled connection closed under us: resend once if the request is still held.
+            if (resend(!nothing_received))
             {
                 stop_client_watch();
                 rec_.retried = true;
@@ -926,10 +1012,20 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             continue;
         break;
     }
+    release_replay(); // the first response byte is here: no resend from now on
 
     auto& res = res_parser_->get();
     const unsigned status = res.result_int();
-    if (const auto e = check_response_framing(res.base()); e != framing_error::none)
+    const bool body_allowed = !is_head_ && status != 204 && status != 304;
+    const auto res_framing = decide_response_framing(res.base());
+    auto e = res_framing.error;
+    if (e == framing_error::none && body_allowed && !frames_alike(res_framing.body, *res_parser_))
+        e = framing_error::transfer_encoding_not_chunked;
+    res_chunks_.reset();
+    if (e == framing_error::none && body_allowed && res_framing.body.type == body_framing::kind::chunked &&
+        !start_chunk_check(res_chunks_, upstream_buf_))
+        e = res_chunks_->error();
+    if (e != framing_error::none)
     {
         close_upstream();
         stop_client_watch();
@@ -949,7 +1045,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             auto& body = res.body();
             body.data = relay_buf_ + prefix_len;
             body.size = denial_body_prefix_bytes - prefix_len;
-            auto [ec, n] = co_await http::async_read_some(upstream_, upstream_buf_, *res_parser_, nothrow);
+            auto ec = co_await read_body_some(upstream_, upstream_buf_, *res_parser_, res_chunks_ ? &*res_chunks_ : nullptr);
             if (ec == http::error::need_buffer)
                 ec = {};
             prefix_len = denial_body_prefix_bytes - body.size;
@@ -979,8 +1075,8 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             stop_client_watch();
             rec_.flags |= flag_pd;
             rec_.detail = denial->kind + ": " + denial->detail;
-            // Keep the proxy connection only if the denial page was read completely.
-            if (res_parser_->is_done() && res_parser_->keep_alive())
+            // Keep the proxy connection only if the denial page was read completely, and exactly.
+            if (res_parser_->is_done() && res_parser_->keep_alive() && upstream_buf_.size() == 0)
                 worker_.pool.put(std::move(upstream_));
             else
                 close_upstream();
@@ -1000,20 +1096,22 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
                                      {"headers", fields_json(res.base())}};
     ctx_.policy.rewrite_response(res.base());
     bool keep = client_keep_alive_ && !ctx_.draining.load();
-    const bool body_allowed = !is_head_ && status != 204 && status != 304;
-    const bool upstream_close_delimited = body_allowed && !res_parser_->content_length() && !res_parser_->chunked();
-    if (body_allowed && client_version_ < 11 && res_parser_->chunked())
-        res.chunked(false); // HTTP/1.0 client: no chunked, the close ends the body
-    if (body_allowed && !res.has_content_length() && !res.chunked())
-    {
-        if (client_version_ >= 11)
-            res.chunked(true); // close-delimited upstream re-framed, so a cut stays visible
-        else
-            keep = false;
-    }
+    using kind = body_framing::kind;
+    const bool upstream_close_delimited = body_allowed && res_framing.body.type == kind::none;
+    // The framing towards the client, derived from the decision (never the fields as received).
+    body_framing out = res_framing.body;
+    if (!body_allowed && out.type == kind::chunked)
+        out.type = kind::none; // no body follows HEAD, 204 or 304: no last chunk either
+    else if (body_allowed && out.type == kind::chunked && client_version_ < 11)
+        out.type = kind::none; // HTTP/1.0 client: no chunked, the close ends the body
+    else if (body_allowed && out.type == kind::none && client_version_ >= 11)
+        out.type = kind::chunked; // close-delimited upstream re-framed, so a cut stays visible
+    if (body_allowed && out.type == kind::none)
+        keep = false;
+    apply_framing(res.base(), out);
     res.version(11);
     res.keep_alive(keep);
-    const bool client_close_delimited = body_allowed && !res.has_content_length() && !res.chunked();
+    const bool client_close_delimited = body_allowed && out.type == kind::none;
     const bool count_sse = istarts_with(res[http::field::content_type], "text/event-stream");
 
     phase_ = phase::response_body;
@@ -1073,8 +1171,8 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
                 // About to wait on upstream (a stream): the request's buffer is not needed.
                 if (client_buf_.size() == 0 && client_buf_.capacity() > 0)
                     client_buf_.shrink_to_fit();
-                std::tie(ec, std::ignore) =
-                    co_await http::async_read_some(upstream_, upstream_buf_, *res_parser_, nothrow);
+                ec = co_await read_body_some(upstream_, upstream_buf_, *res_parser_,
+                                             res_chunks_ ? &*res_chunks_ : nullptr);
             }
             if (ec == http::error::need_buffer)
                 ec = {};
@@ -1138,7 +1236,9 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
     stop_client_watch();
 
     // --- 7. clean end: both connections stay alive where HTTP allows -------------------------
-    if (res_parser_->keep_alive() && !upstream_close_delimited && upstream_.is_open())
+    // A connection with bytes left over after the response (more than its Content-Length, or
+    // anything after the last chunk) is out of step with the proxy: never reused.
+    if (res_parser_->keep_alive() && !upstream_close_delimited && upstream_.is_open() && upstream_buf_.size() == 0)
         worker_.pool.put(std::move(upstream_));
     else
         close_upstream();

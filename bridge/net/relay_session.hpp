@@ -5,6 +5,7 @@
 
 #include "access_log.hpp"
 #include "core/error_reply.hpp"
+#include "core/framing_check.hpp"
 #include "core/sse_counter.hpp"
 #include "relay_context.hpp"
 
@@ -22,6 +23,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <string>
 #include <tuple>
 
 namespace mrb {
@@ -51,7 +53,7 @@ private:
     boost::asio::awaitable<void> run(std::shared_ptr<relay_session> self);
     boost::asio::awaitable<void> watchdog(std::shared_ptr<relay_session> self);
     boost::asio::awaitable<outcome> serve_one(bool first);
-    boost::asio::awaitable<outcome> relay(bool has_body, bool idempotent, bool expect_continue);
+    boost::asio::awaitable<outcome> relay(bool has_body, bool expect_continue);
     boost::asio::awaitable<bool> read_request_piece();
     boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_response_head();
     boost::asio::awaitable<std::optional<failure>> connect_upstream();
@@ -70,6 +72,8 @@ private:
     void close_client() noexcept;
     void finish_record();
     void capture_piece(const void* data, std::size_t size, std::size_t events, const char* body_key);
+    void hold_for_replay(const void* data, std::size_t size);
+    void release_replay() noexcept;
 
     relay_context& ctx_;
     worker& worker_;
@@ -99,6 +103,14 @@ private:
     std::optional<boost::beast::http::response_parser<boost::beast::http::buffer_body>> res_parser_;
     std::optional<boost::beast::http::request_serializer<boost::beast::http::buffer_body>> req_sr_;
     std::optional<boost::beast::http::response_serializer<boost::beast::http::buffer_body>> res_sr_;
+    // Chunked bodies are checked byte by byte as they arrive, both ways (empty when not chunked).
+    std::optional<chunk_checker> req_chunks_;
+    std::optional<chunk_checker> res_chunks_;
+    body_framing req_framing_;
+    // The request body sent so far, held until the first response byte so that a request that
+    // met a stale pooled connection can be resent whole (core/retry_policy.hpp).
+    std::string replay_;
+    bool replay_held_ = true; ///< false once the body outgrew --replay-limit
 
     // Per-request state.
     access_record rec_;

@@ -4,6 +4,10 @@
 #include <boost/beast/http/message.hpp>
 #include <gtest/gtest.h>
 
+#include <string>
+#include <utility>
+#include <vector>
+
 namespace {
 
 namespace http = boost::beast::http;
@@ -110,16 +114,16 @@ TEST(framing_parsed, cl_and_te_in_either_order)
     EXPECT_EQ(mrb::check_request_framing(b), framing_error::content_length_with_transfer_encoding);
 }
 
-TEST(framing_parsed, transfer_encoding_must_end_in_single_chunked)
+TEST(framing_parsed, transfer_encoding_must_be_a_single_chunked)
 {
     for (const char* te : {"chunked, gzip", "gzip", "identity", "xchunked", ",chunked", "chunked,chunked",
-                           "chunked, chunked", "chun ked", "chunked;q=1"})
+                           "chunked, chunked", "chun ked", "chunked;q=1", "gzip, chunked", "deflate, chunked"})
     {
         auto h = req();
         h.insert(http::field::transfer_encoding, te);
         EXPECT_EQ(mrb::check_request_framing(h), framing_error::transfer_encoding_not_chunked) << te;
     }
-    for (const char* te : {"chunked", "Chunked", "gzip, chunked", " chunked "})
+    for (const char* te : {"chunked", "Chunked", " chunked "})
     {
         auto h = req();
         h.insert(http::field::transfer_encoding, te);
@@ -133,6 +137,83 @@ TEST(framing_parsed, transfer_encoding_twice)
     h.insert(http::field::transfer_encoding, "chunked");
     h.insert(http::field::transfer_encoding, "chunked");
     EXPECT_EQ(mrb::check_request_framing(h), framing_error::transfer_encoding_not_chunked);
+}
+
+// The smuggling vector of issue 10: Beast framed the body by the last field, its serializer by
+// the first, so the body went upstream de-chunked under a head that still said chunked.
+TEST(framing_parsed, transfer_encoding_split_over_two_fields_is_refused)
+{
+    for (auto [first, second] : {std::pair{"gzip", "chunked"}, std::pair{"chunked", "gzip"}, std::pair{"identity", "chunked"},
+                                 std::pair{"", "chunked"}, std::pair{"chunked", ""}})
+    {
+        auto h = req();
+        h.insert(http::field::transfer_encoding, first);
+        h.insert(http::field::transfer_encoding, second);
+        EXPECT_EQ(mrb::check_request_framing(h), framing_error::transfer_encoding_not_chunked) << first << " / " << second;
+        http::response_header<> r;
+        r.insert(http::field::transfer_encoding, first);
+        r.insert(http::field::transfer_encoding, second);
+        EXPECT_EQ(mrb::check_response_framing(r), framing_error::transfer_encoding_not_chunked) << first << " / " << second;
+    }
+}
+
+TEST(framing_decision, request_body_framing)
+{
+    using kind = mrb::body_framing::kind;
+    auto none = req();
+    EXPECT_EQ(mrb::decide_request_framing(none).body.type, kind::none);
+    auto cl = req();
+    cl.insert(http::field::content_length, "0042");
+    const auto d = mrb::decide_request_framing(cl);
+    EXPECT_EQ(d.error, framing_error::none);
+    EXPECT_EQ(d.body.type, kind::content_length);
+    EXPECT_EQ(d.body.length, 42u);
+    auto te = req();
+    te.insert(http::field::transfer_encoding, "Chunked");
+    EXPECT_EQ(mrb::decide_request_framing(te).body.type, kind::chunked);
+    auto bad = req();
+    bad.insert(http::field::transfer_encoding, "gzip");
+    EXPECT_EQ(mrb::decide_request_framing(bad).body.type, kind::none) << "no framing comes with an error";
+}
+
+// RFC 9110 8.6: a list of equal Content-Length values (or equal fields) is replaced by one value.
+TEST(framing_decision, apply_framing_leaves_exactly_one_framing_field)
+{
+    struct row
+    {
+        std::vector<std::pair<http::field, std::string>> in;
+        std::string content_length; // expected single value, or empty
+        bool chunked;
+    };
+    const std::vector<row> rows = {
+        {{{http::field::content_length, "2, 2"}}, "2", false},
+        {{{http::field::content_length, "2"}, {http::field::content_length, "2"}}, "2", false},
+        {{{http::field::content_length, "007"}, {http::field::content_length, "7"}}, "7", false},
+        {{{http::field::transfer_encoding, "chunked"}}, "", true},
+        {{{http::field::transfer_encoding, " Chunked "}}, "", true},
+        {{}, "", false},
+    };
+    for (const auto& r : rows)
+    {
+        auto h = req();
+        for (const auto& [f, v] : r.in)
+            h.insert(f, v);
+        const auto d = mrb::decide_request_framing(h);
+        ASSERT_EQ(d.error, framing_error::none);
+        mrb::apply_framing(h, d.body);
+        const auto cls = h.equal_range(http::field::content_length);
+        const auto tes = h.equal_range(http::field::transfer_encoding);
+        EXPECT_EQ(std::distance(cls.first, cls.second), r.content_length.empty() ? 0 : 1);
+        EXPECT_EQ(std::distance(tes.first, tes.second), r.chunked ? 1 : 0);
+        if (!r.content_length.empty()) {
+            EXPECT_EQ(h[http::field::content_length], r.content_length);
+        }
+        if (r.chunked) {
+            EXPECT_EQ(h[http::field::transfer_encoding], "chunked");
+        }
+        const http::request<http::empty_body> m(h);
+        EXPECT_EQ(m.chunked(), r.chunked) << "the serializer reads the same framing";
+    }
 }
 
 TEST(framing_parsed, content_length_values)
@@ -243,6 +324,56 @@ TEST(framing_chunked, bad_line_endings_and_terminators)
     EXPECT_EQ(check_chunked_prefix("5\rhello"), framing_error::bad_chunk);
     EXPECT_EQ(check_chunked_prefix("5\r\nhelloX0\r\n\r\n"), framing_error::bad_chunk);
     EXPECT_EQ(check_chunked_prefix("0\r\n folded: x\r\n\r\n"), framing_error::bad_chunk);
+}
+
+// Every chunk line is checked as it arrives: the verdict and the body end do not depend on how
+// the bytes are split into reads.
+TEST(framing_chunked, verdict_is_the_same_for_every_split)
+{
+    const std::vector<std::pair<std::string, framing_error>> bodies = {
+        {"5\r\nhello\r\n0\r\n\r\n", framing_error::none},
+        {"5;a=b\r\nhello\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n", framing_error::none},
+        {"5\r\nhello\r\n0\n\n", framing_error::bad_chunk},
+        {"5\r\nhello\r\n0\r\n\n", framing_error::bad_chunk},
+        {"5\r\nhello\r\n0\r\nHost: x\r\n\r\n", framing_error::framing_in_trailer},
+        {"5\r\nhello\r\n0\r\nX : 1\r\n\r\n", framing_error::bad_chunk},
+        {"5\r\nhelloo\r\n0\r\n\r\n", framing_error::bad_chunk},
+    };
+    for (const auto& [body, verdict] : bodies)
+    {
+        for (std::size_t a = 0; a <= body.size(); ++a)
+            for (std::size_t b = a; b <= body.size(); ++b)
+            {
+                mrb::chunk_checker c;
+                std::size_t used = c.feed(std::string_view(body).substr(0, a));
+                used += c.feed(std::string_view(body).substr(a, b - a));
+                used += c.feed(std::string_view(body).substr(b));
+                ASSERT_EQ(c.error(), verdict) << body << " split at " << a << "," << b;
+                if (verdict == framing_error::none)
+                {
+                    EXPECT_TRUE(c.done());
+                    EXPECT_EQ(used, body.size());
+                }
+            }
+    }
+}
+
+TEST(framing_chunked, stops_at_the_end_of_the_body)
+{
+    mrb::chunk_checker c;
+    const std::string pipelined = "3\r\nabc\r\n0\r\n\r\nGET / HTTP/1.1\r\n";
+    EXPECT_EQ(c.feed(pipelined), pipelined.find("GET"));
+    EXPECT_TRUE(c.done());
+    EXPECT_EQ(c.feed("more"), 0u);
+    EXPECT_EQ(c.error(), framing_error::none);
+}
+
+TEST(framing_chunked, an_endless_extension_is_refused)
+{
+    mrb::chunk_checker c;
+    c.feed("5;");
+    c.feed(std::string(8192, 'a'));
+    EXPECT_EQ(c.error(), framing_error::bad_chunk);
 }
 
 TEST(framing_chunked, framing_fields_in_trailers)
