@@ -48,6 +48,16 @@ bool scenario::needs_feature(const std::string& f) const {
 }
 
 scenario scenario::from_json(const nlohmann::json& j, const std::filesystem::path& file) {
+  try {
+    return from_json_unchecked(j, file);
+  } catch (const nlohmann::json::exception& e) {
+    // A value of the wrong type ("description": 7, "do": 5) must name the file like every
+    // other refusal; nlohmann's own message alone does not say where.
+    throw std::runtime_error(where(file) + e.what());
+  }
+}
+
+scenario scenario::from_json_unchecked(const nlohmann::json& j, const std::filesystem::path& file) {
   if (!j.is_object()) throw std::runtime_error(where(file) + "a scenario is a JSON object");
   for (const auto& [k, v] : j.items())
     if (!top_keys.count(k)) throw std::runtime_error(where(file) + "unknown key '" + k + "'");

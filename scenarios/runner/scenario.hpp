@@ -29,6 +29,9 @@ struct scenario {
   static scenario from_json(const nlohmann::json& j, const std::filesystem::path& file);
   static scenario load(const std::filesystem::path& file);
   nlohmann::json to_json() const;
+
+ private:
+  static scenario from_json_unchecked(const nlohmann::json& j, const std::filesystem::path& file);
 };
 
 }  // namespace mrb::scenarios

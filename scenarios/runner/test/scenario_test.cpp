@@ -52,3 +52,29 @@ TEST(scenario, name_must_match_the_file) {
   j["name"] = "other";
   EXPECT_THROW(scenario::from_json(j, "/x/s/a.json"), std::runtime_error);
 }
+
+// Found by tests/fuzz (scenario_loader): a wrongly typed value escaped as nlohmann's type_error,
+// whose message does not say which file is wrong.
+TEST(scenario, wrong_value_types_are_refused_naming_the_file) {
+  const auto names_file = [](const json& j) {
+    try {
+      scenario::from_json(j, "/x/s/a.json");
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what()).rfind("/x/s/a.json: ", 0) == 0;
+    } catch (...) {
+    }
+    return false;
+  };
+  auto j = minimal();
+  j["description"] = 7;
+  EXPECT_TRUE(names_file(j));
+  j = minimal();
+  j["steps"][0]["do"] = 5;
+  EXPECT_TRUE(names_file(j));
+  j = minimal();
+  j["steps"][0]["id"] = json::array();
+  EXPECT_TRUE(names_file(j));
+  j = minimal();
+  j["timeout_ms"] = "soon";
+  EXPECT_TRUE(names_file(j));
+}

@@ -1,0 +1,78 @@
+// Fuzz target: proxy URL parsing (--proxy, $HTTP_PROXY). Invariants: only std::invalid_argument
+// escapes; a parsed endpoint has a host and a non-zero port; the password of `user:pass@` never
+// appears in what is shown to the user (display, error message); choose_proxy_url's order holds.
+
+#include "fuzz_support.hpp"
+
+#include "core/proxy_url.hpp"
+
+#include <stdexcept>
+
+namespace {
+
+// The password as written (still percent-encoded) when the text has `scheme://user:pass@host`
+// or `user:pass@host` shape; empty otherwise. Independent of Boost.URL on purpose.
+std::string_view written_password(std::string_view url)
+{
+    if (const auto scheme = url.find("://"); scheme != std::string_view::npos)
+        url.remove_prefix(scheme + 3);
+    url = url.substr(0, url.find_first_of("/?#"));
+    const auto at = url.rfind('@');
+    if (at == std::string_view::npos)
+        return {};
+    const auto userinfo = url.substr(0, at);
+    const auto colon = userinfo.find(':');
+    return colon == std::string_view::npos ? std::string_view{} : userinfo.substr(colon + 1);
+}
+
+std::size_t count(std::string_view hay, std::string_view needle)
+{
+    std::size_t n = 0;
+    for (auto p = hay.find(needle); p != std::string_view::npos; p = hay.find(needle, p + 1))
+        ++n;
+    return n;
+}
+
+} // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
+{
+    const std::string_view url(reinterpret_cast<const char*>(data), size);
+    // Only a password that appears once in the input and is long enough to be unmistakable can
+    // be looked for: "a" would match any host.
+    const auto password = written_password(url);
+    const bool check_password = password.size() >= 3 && count(url, password) == 1;
+
+    try
+    {
+        const auto p = mrb::parse_proxy_url(url);
+        FUZZ_CHECK(!p.host.empty(), mrb::fuzz::printable(url));
+        FUZZ_CHECK(p.port != 0, mrb::fuzz::printable(url));
+        FUZZ_CHECK(p.display.rfind("http://", 0) == 0, p.display);
+        if (check_password)
+            FUZZ_CHECK(p.display.find(password) == std::string::npos, "display shows the password: " + p.display);
+        FUZZ_CHECK(p.authorization.empty() || p.authorization.rfind("Basic ", 0) == 0, p.authorization);
+    }
+    catch (const std::invalid_argument& e)
+    {
+        const std::string_view message = e.what();
+        FUZZ_CHECK(!message.empty(), mrb::fuzz::printable(url));
+        if (check_password)
+            FUZZ_CHECK(message.find(password) == std::string_view::npos,
+                       "error message shows the password: " + mrb::fuzz::printable(message));
+    }
+
+    // The flag wins when non-empty, then HTTP_PROXY, then http_proxy, then the sandbox default.
+    const std::string value(url.substr(0, 64));
+    const mrb::env_lookup env = [&](const char* name) -> std::optional<std::string> {
+        if (std::string_view(name) == "HTTP_PROXY" && size % 2)
+            return value;
+        if (std::string_view(name) == "http_proxy")
+            return std::string("lower");
+        return std::nullopt;
+    };
+    const auto chosen = mrb::choose_proxy_url(std::nullopt, env);
+    FUZZ_CHECK(chosen == (size % 2 && !value.empty() ? value : std::string("lower")), chosen);
+    FUZZ_CHECK(mrb::choose_proxy_url(value, env) == (value.empty() ? chosen : value), value);
+    return 0;
+}
