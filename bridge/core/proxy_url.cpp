@@ -41,39 +41,59 @@ env_lookup process_env()
     };
 }
 
-std::string choose_proxy_url(const std::optional<std::string>& flag, const env_lookup& env)
+proxy_choice choose_proxy(const std::optional<std::string>& flag, const env_lookup& env)
 {
     if (flag && !flag->empty())
-        return *flag;
+        return {*flag, "--proxy"};
     for (const char* name : {"HTTP_PROXY", "http_proxy"})
         if (auto v = env(name); v && !v->empty())
-            return *v;
-    return std::string(default_proxy_url_value);
+            return {*v, name};
+    return {std::string(default_proxy_url_value), "default"};
+}
+
+std::string choose_proxy_url(const std::optional<std::string>& flag, const env_lookup& env)
+{
+    return choose_proxy(flag, env).url;
+}
+
+std::string redact_proxy_url(std::string_view url)
+{
+    const auto scheme = url.find("://");
+    const std::size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
+    // The last '@' anywhere: a password may hold '/', '?', '#' or '@' when the URL is malformed.
+    const auto at = url.rfind('@');
+    if (at == std::string_view::npos || at < start)
+        return std::string(url);
+    const auto colon = url.substr(start, at - start).find(':');
+    if (colon == std::string_view::npos)
+        return std::string(url);
+    return std::string(url.substr(0, start + colon + 1)) + "***" + std::string(url.substr(at));
 }
 
 proxy_endpoint parse_proxy_url(std::string_view text)
 {
+    const std::string shown = redact_proxy_url(text); // the only form an error message may carry
     std::string url(text);
     if (url.find("://") == std::string::npos)
         url = "http://" + url;
     auto parsed = boost::urls::parse_uri(url);
     if (!parsed)
-        throw std::invalid_argument("invalid proxy URL '" + std::string(text) + "': " + parsed.error().message());
+        throw std::invalid_argument("invalid proxy URL '" + shown + "': " + parsed.error().message());
     const auto& u = *parsed;
     if (u.scheme() != "http")
-        throw std::invalid_argument("unsupported proxy URL '" + std::string(text) +
+        throw std::invalid_argument("unsupported proxy URL '" + shown +
                                     "': only http:// proxies are supported");
     if (!u.encoded_path().empty() && u.encoded_path() != "/")
-        throw std::invalid_argument("proxy URL '" + std::string(text) + "' must not have a path");
+        throw std::invalid_argument("proxy URL '" + shown + "' must not have a path");
     if (u.has_query() || u.has_fragment())
-        throw std::invalid_argument("proxy URL '" + std::string(text) + "' must not have a query or fragment");
+        throw std::invalid_argument("proxy URL '" + shown + "' must not have a query or fragment");
 
     proxy_endpoint p;
     p.host = u.host_type() == boost::urls::host_type::ipv6 ? std::string(u.host_address()) : std::string(u.host());
     if (p.host.empty())
-        throw std::invalid_argument("proxy URL '" + std::string(text) + "' has no host");
+        throw std::invalid_argument("proxy URL '" + shown + "' has no host");
     if (u.has_port())
-        p.port = to_port(u.port(), false, text);
+        p.port = to_port(u.port(), false, shown);
     std::string display = "http://";
     if (u.has_userinfo())
     {
@@ -93,7 +113,7 @@ host_port parse_host_port(std::string_view text, std::optional<std::uint16_t> de
         throw std::invalid_argument("empty address");
     auto parsed = boost::urls::parse_authority(text);
     if (!parsed || parsed->has_userinfo())
-        throw std::invalid_argument("invalid address '" + std::string(text) + "' (expected host:port)");
+        throw std::invalid_argument("invalid address '" + redact_proxy_url(text) + "' (expected host:port)");
     host_port hp;
     hp.host = parsed->host_type() == boost::urls::host_type::ipv6 ? std::string(parsed->host_address())
                                                                    : std::string(parsed->host());

@@ -26,9 +26,23 @@ env_lookup process_env();
 /// Empty values count as unset. NO_PROXY is deliberately ignored (see docs/bridge.md).
 std::string choose_proxy_url(const std::optional<std::string>& flag, const env_lookup& env);
 
+/// The chosen proxy URL and where it came from, so a usage error names the real source.
+struct proxy_choice
+{
+    std::string url;
+    std::string source; ///< "--proxy", "HTTP_PROXY", "http_proxy" or "default"
+};
+proxy_choice choose_proxy(const std::optional<std::string>& flag, const env_lookup& env);
+
+/// The URL as it may be shown to the user: the password of `user:password@` replaced by `***`.
+/// Works on text that does not parse too (everything between the first ':' of the userinfo and
+/// the last '@' is hidden), since that is exactly when it ends up in an error message.
+std::string redact_proxy_url(std::string_view url);
+
 /// Parses `http://[user[:password]@]host[:port][/]`. The scheme may be omitted; the port defaults
 /// to 3128. userinfo becomes `Proxy-Authorization: Basic base64(user:password)` (percent-decoded).
-/// Throws std::invalid_argument (https proxies, paths, bad ports, empty host).
+/// Throws std::invalid_argument (https proxies, paths, bad ports, empty host); its message shows
+/// the URL only as redact_proxy_url() does.
 proxy_endpoint parse_proxy_url(std::string_view url);
 
 struct host_port

@@ -74,6 +74,50 @@ TEST(proxy_url, rejects)
         EXPECT_THROW(mrb::parse_proxy_url(bad), std::invalid_argument) << bad;
 }
 
+// Issue 10 item 3: a URL that fails to parse must not carry its password into the usage error.
+TEST(proxy_url, error_messages_never_show_the_password)
+{
+    for (const char* bad : {"http://user:S3cretPw@host:99999", "https://user:S3cretPw@host:3128",
+                            "http://user:S3cretPw@ho st:3128", "http://user:S3cretPw@:3128",
+                            "user:S3cretPw@host:99999", "http://user:S3cretPw@host:3128/path",
+                            "http://user:S3cretPw@host:3128?q=1", "http://user:S3c/retPw@host:99999",
+                            "http://user:S3c@retPw@host:0", "socks5://user:S3cretPw@host:1080"})
+    {
+        try
+        {
+            mrb::parse_proxy_url(bad);
+            ADD_FAILURE() << bad << " was accepted";
+        }
+        catch (const std::invalid_argument& e)
+        {
+            const std::string message = e.what();
+            EXPECT_EQ(message.find("S3c"), std::string::npos) << message;
+            EXPECT_EQ(message.find("retPw"), std::string::npos) << message;
+            EXPECT_NE(message.find("user:***@"), std::string::npos) << message; // still recognisable
+        }
+    }
+}
+
+TEST(proxy_url, redaction_keeps_the_rest_of_the_url)
+{
+    EXPECT_EQ(mrb::redact_proxy_url("http://user:pw@host:99999"), "http://user:***@host:99999");
+    EXPECT_EQ(mrb::redact_proxy_url("user:pw@host:1"), "user:***@host:1");
+    EXPECT_EQ(mrb::redact_proxy_url("http://u:p@w@host:1"), "http://u:***@host:1");
+    EXPECT_EQ(mrb::redact_proxy_url("http://host:99999"), "http://host:99999");
+    EXPECT_EQ(mrb::redact_proxy_url("http://user@host:1"), "http://user@host:1"); // no password
+    EXPECT_EQ(mrb::redact_proxy_url("http://host:1/a:b@c"), "http://host:***@c"); // over-hiding is fine
+}
+
+TEST(proxy_url, choice_names_its_source)
+{
+    const auto both = fake_env({{"HTTP_PROXY", "http://upper:1"}, {"http_proxy", "http://lower:2"}});
+    EXPECT_EQ(mrb::choose_proxy(std::string("http://flag:3"), both).source, "--proxy");
+    EXPECT_EQ(mrb::choose_proxy(std::nullopt, both).source, "HTTP_PROXY");
+    EXPECT_EQ(mrb::choose_proxy(std::nullopt, fake_env({{"http_proxy", "http://lower:2"}})).source, "http_proxy");
+    EXPECT_EQ(mrb::choose_proxy(std::nullopt, fake_env({})).source, "default");
+    EXPECT_EQ(mrb::choose_proxy(std::nullopt, fake_env({{"HTTP_PROXY", "http://upper:1"}})).url, "http://upper:1");
+}
+
 TEST(host_port, forms)
 {
     auto a = mrb::parse_host_port("127.0.0.1:54321", std::nullopt, false);
