@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
@@ -77,6 +78,20 @@ json machine_info() {
             {"kernel", std::string(u.sysname) + " " + u.release},
             {"load_average_at_start", read_first("/proc/loadavg", "")},
             {"build_type", MRB_BENCH_BUILD_TYPE}};
+}
+
+// Whether `exe` (a path, or a name looked up on PATH) can be run: without Node the seed paths are left out.
+bool runnable(const std::string& exe) {
+    if (exe.find('/') != std::string::npos) return ::access(exe.c_str(), X_OK) == 0;
+    const char* path = std::getenv("PATH");
+    std::string rest = path ? path : "";
+    while (!rest.empty()) {
+        const auto colon = rest.find(':');
+        const std::string dir = rest.substr(0, colon);
+        rest = colon == std::string::npos ? "" : rest.substr(colon + 1);
+        if (!dir.empty() && ::access((fs::path(dir) / exe).c_str(), X_OK) == 0) return true;
+    }
+    return false;
 }
 
 std::string self_exe() { return fs::read_symlink("/proc/self/exe").string(); }
@@ -176,7 +191,7 @@ int main(int argc, char** argv) {
     app.add_option("--bridge", o.chain.bridge_exe, "model-runner-bridge binary")->capture_default_str();
     app.add_option("--fake-proxy", o.chain.fake_proxy_exe, "fake-sandbox-proxy binary")->capture_default_str();
     app.add_option("--fake-runner", o.chain.fake_runner_exe, "fake-model-runner binary (measured direct once)")->capture_default_str();
-    app.add_option("--seed", o.chain.seed_js, "seed-bridge.js")->capture_default_str();
+    app.add_option("--seed", o.chain.seed_js, "the seed bridge script (the article's Node bridge)")->capture_default_str();
     app.add_option("--node", o.chain.node_exe, "node binary")->capture_default_str();
     app.add_option("--squid", o.chain.squid_exe, "squid binary")->capture_default_str();
     app.add_option("--bridge-arg", o.chain.bridge_extra_args, "extra flag for every bridge started (repeatable)");
@@ -259,6 +274,10 @@ int main(int argc, char** argv) {
             std::cerr << "bridge-bench: missing binary '" << *exe << "' (see --bridge, --fake-proxy)\n";
             return 2;
         }
+    }
+    if (o.chain.with_seed && !runnable(o.chain.node_exe)) {
+        std::cerr << "bridge-bench: node ('" << o.chain.node_exe << "') not found: leaving out the seed bridge paths (d, d', f)\n";
+        o.chain.with_seed = false;
     }
     if (o.chain.with_seed && (o.chain.seed_js.empty() || !fs::exists(o.chain.seed_js))) {
         std::cerr << "bridge-bench: seed bridge not found at '" << o.chain.seed_js << "' (use --seed or --no-seed)\n";

@@ -6,10 +6,10 @@
 //   b' squid           client -> Squid -> stand-in
 //   c  bridge+fake     client -> model-runner-bridge -> fake proxy -> stand-in
 //   c' bridge+squid    client -> model-runner-bridge -> Squid -> stand-in
-//   d  seed+fake       client -> seed-bridge.js (node) -> fake proxy -> stand-in
-//   d' seed+squid      client -> seed-bridge.js -> Squid -> stand-in
+//   d  seed+fake       client -> article-bridge.js (node) -> fake proxy -> stand-in
+//   d' seed+squid      client -> article-bridge.js -> Squid -> stand-in
 //   e  bridge-direct   client -> model-runner-bridge --direct -> stand-in
-//   f  seed-direct     client -> seed-bridge.js -> stand-in (HTTP_PROXY pointed at it)
+//   f  seed-direct     client -> article-bridge.js -> stand-in (HTTP_PROXY pointed at it)
 //   r  bare-relay      client -> `bridge-bench relay` (bytes only, no HTTP) -> stand-in: the
 //                      floor of any relay hop, compared with e
 #include "child_process.hpp"

@@ -9,10 +9,12 @@
 
 #include <algorithm>
 #include <csignal>
+#include <cstdlib>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <unistd.h>
 
 namespace fs = std::filesystem;
 using namespace mrb::scenarios;
@@ -70,6 +72,19 @@ void print_plain(const scenario_result& r, bool transcript_on_pass) {
     std::cout << "    transcript:\n" << r.transcript << "\n";
 }
 
+// Whether `name` is an executable on PATH: the matrix leaves the Node peer out when it is not.
+bool on_path(const std::string& name) {
+  const char* path = std::getenv("PATH");
+  std::string rest = path ? path : "";
+  while (!rest.empty()) {
+    const auto colon = rest.find(':');
+    const std::string dir = rest.substr(0, colon);
+    rest = colon == std::string::npos ? "" : rest.substr(colon + 1);
+    if (!dir.empty() && ::access((fs::path(dir) / name).c_str(), X_OK) == 0) return true;
+  }
+  return false;
+}
+
 std::string utc_now() {
   std::time_t t = std::time(nullptr);
   char b[32];
@@ -91,7 +106,8 @@ int main(int argc, char** argv) {
   bool transcript = false;
   bool matrix = false;
   std::string matrix_out = MRB_DEFAULT_MATRIX_OUT;
-  std::string seed_cmd = "node " MRB_SHARED_DIR "/peers/seed-bridge.js";
+  std::string seed_cmd = "node " MRB_ARTICLE_BRIDGE_JS;
+  std::string update_doc;
   std::string from_capture;
   std::string output;
   app.add_option("files", inputs, "Scenario files or folders (searched for *.json)");
@@ -108,7 +124,10 @@ int main(int argc, char** argv) {
                "Run the files (default: the whole catalogue) against this bridge and the seed bridge, through the "
                "fake proxy and Squid, and write the matrix");
   app.add_option("--matrix-out", matrix_out, "Where --matrix writes")->capture_default_str();
-  app.add_option("--seed-cmd", seed_cmd, "The seed bridge command for --matrix")->capture_default_str();
+  app.add_option("--update-doc", update_doc, "With --matrix: also replace this file (docs/conformance.md)");
+  auto* seed_opt =
+      app.add_option("--seed-cmd", seed_cmd, "The seed bridge command for --matrix (default: the article's Node bridge)")
+          ->capture_default_str();
   app.add_option("--from-capture", from_capture,
                  "Turn a bridge capture (docs/capture.md) into a scenario whose fake Model Runner replays it");
   app.add_option("-o,--output", output, "With --from-capture: write the scenario here instead of stdout");
@@ -147,9 +166,14 @@ int main(int argc, char** argv) {
     std::vector<combo> combos = {
         {"this bridge / fake proxy", {{bridge, ""}, "fake"}},
         {"this bridge / Squid", {{bridge, ""}, "real-squid"}},
-        {"seed bridge / fake proxy", {{bridge, seed_cmd}, "fake"}},
-        {"seed bridge / Squid", {{bridge, seed_cmd}, "real-squid"}},
     };
+    // The default peer needs Node; without it the matrix still judges this bridge.
+    if (seed_opt->count() == 0 && !on_path("node")) {
+      std::cout << "scenario-runner: node not found on PATH: leaving out the seed bridge columns\n";
+    } else {
+      combos.push_back({"seed bridge / fake proxy", {{bridge, seed_cmd}, "fake"}});
+      combos.push_back({"seed bridge / Squid", {{bridge, seed_cmd}, "real-squid"}});
+    }
     std::vector<matrix_report::column> cols;
     for (const auto& c : combos) {
       matrix_report::column col{c.title, {}};
@@ -164,9 +188,18 @@ int main(int argc, char** argv) {
     }
     const std::string command =
         "cmake --build build/dev --target scenario-runner model-runner-bridge\n"
-        "build/dev/scenarios/runner/scenario-runner --matrix";
-    std::ofstream(matrix_out) << matrix_report::markdown(cols, command, utc_now());
-    std::cout << "wrote " << matrix_out << "\n";
+        "build/dev/scenarios/runner/scenario-runner --matrix --update-doc docs/conformance.md";
+    const auto text = matrix_report::markdown(cols, command, utc_now());
+    for (const auto& out : {matrix_out, update_doc}) {
+      if (out.empty()) continue;
+      std::ofstream f(out);
+      f << text;
+      if (!f) {
+        std::cerr << "scenario-runner: cannot write " << out << "\n";
+        return 1;
+      }
+      std::cout << "wrote " << out << "\n";
+    }
     return 0;
   }
 

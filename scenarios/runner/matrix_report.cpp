@@ -33,8 +33,8 @@ std::string matrix_report::markdown(const std::vector<column>& cols, const std::
   std::ostringstream o;
   o << "# Conformance matrix\n\n"
     << "Every scenario of the catalogue (`scenarios/<suite>/<name>.json`, format in "
-       "[scenarios.md](scenarios.md)) against this bridge and the Node seed bridge "
-       "(`../shared/peers/seed-bridge.js`), through the fake sandbox proxy and through real Squid.\n\n"
+       "[scenarios.md](scenarios.md)) against this bridge and the seed bridge, the Node bridge of Docker's "
+       "article (`tests/peers/article-bridge.js`), through the fake sandbox proxy and through real Squid.\n\n"
     << "Regenerate (after building `scenario-runner` and `model-runner-bridge`):\n\n```sh\n"
     << command << "\n```\n\n"
     << "Generated " << generated_at << ". Cells: `pass`; `**FAIL**` (the reason follows the table); "
