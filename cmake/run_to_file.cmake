@@ -1,0 +1,21 @@
+# cmake [-DEMU=emulator] -DEXE=program -DARGS="a b" -DOUT=file [-DGZIP=ON] -P run_to_file.cmake
+# Runs a just-built program and keeps its stdout (no shell, so it works the same everywhere);
+# with GZIP also writes OUT.gz the way Debian wants man pages (gzip -9n: no name, no time).
+separate_arguments(args UNIX_COMMAND "${ARGS}")
+set(cmd "${EXE}" ${args})
+if(EMU)
+  set(cmd "${EMU}" ${cmd})
+endif()
+execute_process(COMMAND ${cmd} OUTPUT_FILE "${OUT}.tmp" RESULT_VARIABLE rc)
+if(NOT rc EQUAL 0)
+  file(REMOVE "${OUT}.tmp")
+  message(FATAL_ERROR "${cmd} failed: ${rc}")
+endif()
+file(RENAME "${OUT}.tmp" "${OUT}")
+if(GZIP)
+  find_program(GZIP_EXE gzip REQUIRED)
+  execute_process(COMMAND "${GZIP_EXE}" -9nc "${OUT}" OUTPUT_FILE "${OUT}.gz" RESULT_VARIABLE rc)
+  if(NOT rc EQUAL 0)
+    message(FATAL_ERROR "gzip ${OUT} failed: ${rc}")
+  endif()
+endif()
