@@ -26,6 +26,7 @@ upstream_step gate() { return {upstream_step::kind::gate, {}, 0, {}}; }
 upstream_step close() { return {upstream_step::kind::close, {}, 0, {}}; }
 upstream_step reset() { return {upstream_step::kind::reset, {}, 0, {}}; }
 upstream_step stall() { return {upstream_step::kind::stall, {}, 0, {}}; }
+upstream_step half_close() { return {upstream_step::kind::half_close, {}, 0, {}}; }
 }  // namespace step
 
 struct scripted_upstream::connection_state {
@@ -271,6 +272,11 @@ void scripted_upstream::run_script(std::shared_ptr<connection_state> c, upstream
             while (open && read_some(50)) {
             }
             break;
+        case upstream_step::kind::half_close: {
+            std::lock_guard lock(mutex_);
+            ::shutdown(fd, SHUT_WR);
+            break;
+        }
         }
     }
     // A script that runs out keeps the connection open until the client closes.

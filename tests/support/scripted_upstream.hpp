@@ -20,7 +20,7 @@ namespace mrb::test {
 
 /// One step of a connection script; build them with the functions in namespace `step`.
 struct upstream_step {
-    enum class kind { read_request, send, send_bulk, delay, gate, close, reset, stall };
+    enum class kind { read_request, send, send_bulk, delay, gate, close, reset, stall, half_close };
     kind what = kind::stall;
     std::string bytes;                      ///< send
     std::size_t total = 0;                  ///< send_bulk: bytes to write
@@ -43,6 +43,9 @@ upstream_step gate();
 upstream_step close();
 /// Closes with RST (SO_LINGER 0).
 upstream_step reset();
+/// Sends FIN (shutdown SHUT_WR) but keeps reading: a following stall() records when the client
+/// closes its side in return.
+upstream_step half_close();
 /// Reads and records until the client closes. Also what happens when a script runs out.
 upstream_step stall();
 }  // namespace step
