@@ -1308,4 +1308,15 @@ net::awaitable<void> relay_session::lingering_close()
     close_client();
 }
 
+// ---------------------------------------------------------------------------------------------
+
+// --max-connections is reached and this connection only waits for a request head: it makes room
+// for a new one, as nginx reuses its idle connections. A head cut short is logged as DPE
+// ("client header deadline"): the client was too slow to keep its place.
+void relay_session::evict()
+{
+    client_timed_out_ = true;
+    close_client();
+}
+
 } // namespace mrb

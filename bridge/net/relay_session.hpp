@@ -46,6 +46,19 @@ public:
     /// Hard stop.
     void abort();
 
+    /// Waiting for a request head (a new connection, an idle keep-alive one, or a head still
+    /// arriving): closing it loses no exchange, so it may make room under --max-connections.
+    /// After a complete head, phase stays `head` only while a body is read (parser not done).
+    bool awaiting_request() const noexcept
+    {
+        return client_.is_open() &&
+               (phase_ == phase::idle || (phase_ == phase::head && (!req_parser_ || req_parser_->is_done())));
+    }
+    /// When the current wait times out (ranks connections for eviction).
+    clock::time_point deadline() const noexcept { return deadline_; }
+    /// Closes a connection that awaiting_request(), to admit a new one (on its worker's thread).
+    void evict();
+
 private:
     enum class phase { idle, head, request_body, connecting, response_head, response_body, replying };
     enum class outcome { keep_alive, close };

@@ -9,7 +9,11 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
+#include <cerrno>
+#include <chrono>
 #include <csignal>
+#include <mutex>
+#include <utility>
 #include <thread>
 #include <vector>
 
@@ -17,6 +21,34 @@ namespace mrb {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 using boost::system::error_code;
+
+namespace {
+
+// A condition that can repeat thousands of times a second is logged at most once a second;
+// each line says how many occurrences were left out since the previous one.
+class log_throttle
+{
+public:
+    using clock = std::chrono::steady_clock;
+    /// True (and the line counts as written) when none was written in the last second.
+    bool may_write(clock::time_point now) noexcept
+    {
+        if (written_ && now - last_ < std::chrono::seconds(1))
+            return false;
+        written_ = true;
+        last_ = now;
+        return true;
+    }
+    void suppress() noexcept { ++suppressed_; }
+    std::size_t take_suppressed() noexcept { return std::exchange(suppressed_, 0); }
+
+private:
+    clock::time_point last_{};
+    bool written_ = false;
+    std::size_t suppressed_ = 0;
+};
+
+} // namespace
 
 struct server::impl
 {
@@ -29,6 +61,7 @@ struct server::impl
         acceptor.emplace(workers[0]->ioc);
         signals.emplace(workers[0]->ioc);
         drain_timer.emplace(workers[0]->ioc);
+        accept_retry.emplace(workers[0]->ioc);
         ctx.on_session_end = [this] {
             if (ctx.active_connections.fetch_sub(1) == 1 && ctx.draining.load() && !stopped.load())
                 net::post(workers[0]->ioc, [this] { hard_stop(); });
@@ -37,24 +70,126 @@ struct server::impl
 
     void accept_next()
     {
-        worker& w = *workers[next_worker];
+        const std::size_t home = next_worker;
+        worker& w = *workers[home];
         next_worker = (next_worker + 1) % workers.size();
-        acceptor->async_accept(w.ioc, [this, &w](error_code ec, tcp::socket s) {
+        acceptor->async_accept(w.ioc, [this, home](error_code ec, tcp::socket s) {
             if (ec)
             {
                 if (ec == net::error::operation_aborted || !acceptor->is_open())
                     return;
-                log.write(log_level::warn, "accept failed", {{"error", ec.message()}});
-                accept_next();
+                on_accept_error(ec);
                 return;
+            }
+            if (accept_failing && accept_log.may_write(std::chrono::steady_clock::now()))
+            {
+                accept_failing = false;
+                log.write(log_level::info, "accepting again", {{"suppressed", accept_log.take_suppressed()}});
             }
             const std::size_t active = ctx.active_connections.fetch_add(1) + 1;
             const bool over_limit = active > config.max_connections;
             // The session lives on its worker's thread; hand it over there.
-            net::post(w.ioc, [this, &w, s = std::move(s), over_limit]() mutable {
-                std::make_shared<relay_session>(std::move(s), ctx, w, over_limit)->start();
+            net::post(workers[home]->ioc, [this, home, s = std::move(s), over_limit]() mutable {
+                if (over_limit)
+                    make_room(home, home, 0, std::move(s));
+                else
+                    start_session(home, std::move(s), false);
             });
             accept_next();
+        });
+    }
+
+    // On worker `home`'s thread.
+    void start_session(std::size_t home, tcp::socket s, bool over_limit)
+    {
+        std::make_shared<relay_session>(std::move(s), ctx, *workers[home], over_limit)->start();
+    }
+
+    // Over --max-connections. Slow or idle connections must not hold every slot (600 trickled
+    // heads locked everyone out): like nginx, the new connection takes the place of one that
+    // only waits for a request head (the one nearest its own deadline, so among fresh heads the
+    // oldest). Each worker searches its own sessions on its own thread (no shared locks); when
+    // worker `at` has none, the next is asked. Only when none has one is the new one refused.
+    void make_room(std::size_t home, std::size_t at, std::size_t asked, tcp::socket s)
+    {
+        const bool evicted = evict_one(*workers[at]);
+        if (!evicted && asked + 1 < workers.size())
+        {
+            const std::size_t next = (at + 1) % workers.size();
+            net::post(workers[next]->ioc, [this, home, next, asked, s = std::move(s)]() mutable {
+                make_room(home, next, asked + 1, std::move(s));
+            });
+            return;
+        }
+        note_over_limit(evicted);
+        if (at == home)
+            start_session(home, std::move(s), !evicted);
+        else
+            net::post(workers[home]->ioc, [this, home, evicted, s = std::move(s)]() mutable {
+                start_session(home, std::move(s), !evicted);
+            });
+    }
+
+    // On w's thread. The evicted session's end gives its slot back (active_connections).
+    static bool evict_one(worker& w)
+    {
+        relay_session* victim = nullptr;
+        for (auto* s : w.sessions)
+            if (s->awaiting_request() && (!victim || s->deadline() < victim->deadline()))
+                victim = s;
+        if (victim)
+            victim->evict();
+        return victim != nullptr;
+    }
+
+    void note_over_limit(bool evicted)
+    {
+        std::lock_guard lock(over_limit_mutex); // any worker; only when over the limit
+        (evicted ? over_limit_evicted : over_limit_refused)++;
+        if (!over_limit_log.may_write(std::chrono::steady_clock::now()))
+            return;
+        log.write(log_level::warn, "connection limit reached",
+                  {{"max_connections", config.max_connections},
+                   {"evicted_waiting_for_head", std::exchange(over_limit_evicted, 0)},
+                   {"refused", std::exchange(over_limit_refused, 0)}});
+    }
+
+    // An error that belongs to one connection in the backlog: the next accept may well succeed.
+    static bool is_per_connection(const error_code& ec)
+    {
+        if (ec.category() != boost::system::system_category())
+            return false;
+        switch (ec.value())
+        {
+        case ECONNABORTED: case EPROTO: case EPERM: case EINTR: case ENETDOWN: case ENOPROTOOPT:
+        case EHOSTDOWN: case ENONET: case EHOSTUNREACH: case EOPNOTSUPP: case ENETUNREACH:
+            return true;
+        default:
+            return false;
+        }
+    }
+
+    // Out of descriptors (EMFILE/ENFILE) or memory (ENOBUFS/ENOMEM): the connection stays in the
+    // backlog and the acceptor stays readable, so retrying at once spins a core and floods the
+    // log. Wait a moment, as Asio's examples and nginx do, and log at most once a second.
+    void on_accept_error(const error_code& ec)
+    {
+        accept_failing = true;
+        if (accept_log.may_write(std::chrono::steady_clock::now()))
+            log.write(log_level::warn, "accept failed",
+                      {{"error", ec.message()}, {"suppressed", accept_log.take_suppressed()},
+                       {"retry_in_ms", is_per_connection(ec) ? 0 : accept_backoff.count()}});
+        else
+            accept_log.suppress();
+        if (is_per_connection(ec))
+        {
+            accept_next();
+            return;
+        }
+        accept_retry->expires_after(accept_backoff);
+        accept_retry->async_wait([this](error_code e) {
+            if (!e && acceptor->is_open())
+                accept_next();
         });
     }
 
@@ -113,6 +248,7 @@ struct server::impl
         acceptor->close(ignored);
         signals->cancel(ignored);
         drain_timer->cancel();
+        accept_retry->cancel();
         for (auto& w : workers)
             w->ioc.stop();
     }
@@ -124,6 +260,14 @@ struct server::impl
     std::optional<tcp::acceptor> acceptor;
     std::optional<net::signal_set> signals;
     std::optional<net::steady_timer> drain_timer;
+    std::optional<net::steady_timer> accept_retry;
+    static constexpr std::chrono::milliseconds accept_backoff{100};
+    log_throttle accept_log; // worker 0 only, like the acceptor
+    std::mutex over_limit_mutex;
+    log_throttle over_limit_log;
+    std::size_t over_limit_evicted = 0;
+    std::size_t over_limit_refused = 0;
+    bool accept_failing = false;
     std::size_t next_worker = 0;
     std::atomic<bool> stopped{false};
     std::uint16_t bound_port = 0;
@@ -141,6 +285,7 @@ server::~server()
     for (auto& w : impl_->workers)
         w->pool.clear();
     impl_->drain_timer.reset();
+    impl_->accept_retry.reset();
     impl_->signals.reset();
     impl_->acceptor.reset();
     for (auto it = impl_->workers.rbegin(); it != impl_->workers.rend(); ++it)
