@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -229,6 +230,9 @@ protected:
         upstream_ = new recording_upstream();
         mrb::test::bridge_options o;
         o.program = MRB_BRIDGE_BINARY;
+        // Another build (an older commit, a sanitizer build) can be put through the same check.
+        if (const char* other = std::getenv("MRB_DIFFERENTIAL_BRIDGE"))
+            o.program = other;
         o.args = {"--direct", "--target", "127.0.0.1:" + std::to_string(upstream_->port()),
                   "--client-header-timeout", "2s", "--idle-timeout", "2s"};
         bridge_ = new mrb::test::bridge_process(o);
@@ -321,9 +325,9 @@ TEST_F(differential, transfer_encoding_over_two_fields_smuggles_nothing)
     const std::string smuggled = "GET /poison HTTP/1.1\r\nHost: a\r\n\r\n";
     char size[16];
     std::snprintf(size, sizeof size, "%zx", smuggled.size());
-    for (const std::string& first : {"gzip", "identity", "chunked", "x"})
+    for (const char* first : {"gzip", "identity", "chunked", "x"})
     {
-        const std::string input = "POST /engines/v1/chat/completions HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: " + first +
+        const std::string input = "POST /engines/v1/chat/completions HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: " + std::string(first) +
                                   "\r\nTransfer-Encoding: chunked\r\n\r\n" + size + "\r\n" + smuggled + "\r\n0\r\n\r\n" + second;
         EXPECT_EQ(check(input), "");
     }
@@ -335,7 +339,7 @@ TEST_F(differential, transfer_encoding_over_two_fields_smuggles_nothing)
 TEST_F(differential, absolute_form_targets_go_upstream_as_their_path)
 {
     const std::string authority = "127.0.0.1:" + std::to_string(upstream_->port());
-    for (const std::string& rest : {"/x", "", "?q=1", "/a?b", ".evil.com/x", "abc", "+mo=1", "x/y", "#f"})
+    for (const char* rest : {"/x", "", "?q=1", "/a?b", ".evil.com/x", "abc", "+mo=1", "x/y", "#f"})
         EXPECT_EQ(check("GET http://" + authority + rest + " HTTP/1.1\r\nHost: " + authority + "\r\n\r\n" + second), "");
 }
 
