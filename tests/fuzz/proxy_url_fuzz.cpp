@@ -41,7 +41,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Only a password that appears once in the input and is long enough to be unmistakable can
     // be looked for: "a" would match any host.
     const auto password = written_password(url);
-    const bool check_password = password.size() >= 3 && count(url, password) == 1;
+    // A password of asterisks cannot be told from the redaction mark itself.
+    const bool check_password = password.size() >= 3 && count(url, password) == 1 &&
+                                password.find_first_not_of('*') != std::string_view::npos;
 
     try
     {
