@@ -305,7 +305,7 @@ std::string zsh_completion(const CLI::App& app)
 std::string help_footer()
 {
     return "Environment:\n"
-           "  MRB_*  each option marked (Env:NAME) above also reads NAME; a flag on the command line wins\n"
+           "  MRB_*  an option with an Env: note above also reads that variable; a flag on the command line wins\n"
            "  HTTP_PROXY  the sandbox proxy when --proxy is not given (then http_proxy)\n"
            "  NO_PROXY  ignored on purpose, like no_proxy: inside a sandbox localhost is the VM itself (use --direct)\n"
            "  OPENCLAW_CONFIG_PATH  the openclaw.json that configure and doctor use (then $OPENCLAW_STATE_DIR/openclaw.json)\n"
