@@ -13,8 +13,8 @@
 #include <chrono>
 #include <csignal>
 #include <mutex>
-#include <utility>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace mrb {
