@@ -81,12 +81,14 @@ TEST_F(bridge_test, slow_head_flood_does_not_lock_out_a_legitimate_request)
     EXPECT_TRUE(logged);
 }
 
-TEST_F(bridge_test, idle_keep_alive_connection_makes_room_for_a_new_one)
+TEST_F(bridge_test, idle_keep_alive_connection_on_another_worker_makes_room_for_a_new_one)
 {
     upstream_script stream = {step::read_request(), step::send(sse_head() + chunk(sse_event(1))), step::gate(),
         step::send(chunk(sse_event(2)) + k_last_chunk)};
     start_upstream({stream}, {step::read_request(), step::send(ok_response("ok")), step::stall()});
-    ASSERT_TRUE(start_bridge({"--max-connections", "2"}));
+    // Connections are dealt out in turn: the stream and the new one land on worker 0, the idle
+    // one on worker 1, so the room is found by asking the other worker.
+    ASSERT_TRUE(start_bridge({"--max-connections", "2", "--threads", "2"}));
 
     auto streaming = client();
     ASSERT_TRUE(streaming.send(chat_request()));
