@@ -8,7 +8,7 @@ set -euo pipefail
 native=(
   g++-aarch64-linux-gnu binutils-aarch64-linux-gnu
   qemu-user-static
-  lintian debootstrap dpkg-dev fakeroot file
+  lintian debootstrap dpkg-dev fakeroot file zsh
   libboost-url1.81-dev libboost1.81-dev
 )
 # Multiarch: the same Boost version as the native one, for the arm64 static link.

@@ -162,6 +162,8 @@ LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -l "$scratch/usr/share/man/man1/model-
 [ ! -s "$work/man.err" ] || { cat "$work/man.err"; die "man page warnings"; }
 MANWIDTH=80 man -l "$scratch/usr/share/man/man1/start-openclaw.1.gz" >/dev/null
 bash -n "$scratch/usr/share/bash-completion/completions/model-runner-bridge"
+timeout 10 zsh -f tests/packaging/zsh_complete.zsh "$scratch/usr/share/zsh/vendor-completions" "doctor --completion-t" |
+  grep -qx -- --completion-timeout || die "the installed zsh completion does not complete"
 MRB_BRIDGE_BIN="$scratch/usr/bin/model-runner-bridge" "$scratch/usr/bin/start-openclaw" --help | head -1
 relay_check scratch "$scratch/usr/bin/model-runner-bridge" || die "streamed relay (scratch)"
 done_step "scratch root: --version, man, completion, relay" "$relay_result"

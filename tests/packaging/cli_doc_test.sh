@@ -73,7 +73,19 @@ complete_words() { # the words typed so far; prints COMPREPLY
 [ "$(complete_words doc)" = "doctor" ] || fail "bash: 'doc' completed to '$(complete_words doc)'"
 [ "$(complete_words doctor --completion-t)" = "--completion-timeout" ] || fail "bash: 'doctor --completion-t'"
 [ -z "$(complete_words models --completion-t)" ] || fail "bash: models offered doctor's --completion-timeout"
-if command -v zsh >/dev/null; then zsh -n "$zsh_comp" || fail "zsh completion does not parse"; fi
+# The zsh completion in a real interactive zsh (zpty), when zsh is installed (ci/install-package-deps.sh).
+if command -v zsh >/dev/null; then
+  zsh -n "$zsh_comp" || fail "zsh completion does not parse"
+  zsh_offers() { # WORDS EXPECTED: EXPECTED must be among the candidates
+    timeout 10 zsh -f "$(dirname "$0")/zsh_complete.zsh" "$gen" "$1" | grep -qx -- "$2" ||
+      fail "zsh: '$1' did not offer '$2'"
+  }
+  zsh_offers "--log-f" "--log-format"
+  zsh_offers "--log-format " "json"
+  zsh_offers "doc" "doctor"
+  zsh_offers "doctor --completion-t" "--completion-timeout"
+  zsh_offers "configure --dr" "--dry-run"
+fi
 
 # start-openclaw(1) carries every line of start-openclaw --help.
 while IFS= read -r line; do
