@@ -106,6 +106,10 @@ header_policy::target_verdict header_policy::check_target(http::verb method, std
 {
     if (method == http::verb::connect)
         return target_verdict::connect_method;
+    // A request-target is ASCII (RFC 9112 3.2, RFC 3986): Beast lets bytes >= 0x80 through, and a
+    // stricter next hop would read such a request differently or not at all.
+    if (std::any_of(target.begin(), target.end(), [](unsigned char c) { return c <= 0x20 || c >= 0x7f; }))
+        return target_verdict::bad_target;
     if (!target.empty() && target.front() == '/')
     {
         origin_form.assign(target);
@@ -117,6 +121,12 @@ header_policy::target_verdict header_policy::check_target(http::verb method, std
     if (!parsed)
         return target_verdict::bad_target;
     const auto& u = *parsed;
+    // An authority is followed by an empty path or one starting with '/' (RFC 3986 path-abempty).
+    // Boost.URL 1.81 accepts `http://host:80abc` with the path `abc`: forwarded as the target,
+    // the proxy would read another host or path than the one checked here.
+    const auto path = u.encoded_path();
+    if (!u.has_authority() || (!path.empty() && path.front() != '/'))
+        return target_verdict::bad_target;
     // Same authority as the target (host case-insensitive, default port 80), plain http only.
     const std::string port = u.has_port() ? std::string(u.port()) : "80";
     const std::string host = std::string(u.encoded_host());

@@ -55,6 +55,19 @@ TEST(header_policy, never_an_open_proxy)
     EXPECT_EQ(p.check_target(http::verb::get, "v1/models", origin), verdict::bad_target);
 }
 
+// Found by the request-pipeline fuzz target and the differential check: Boost.URL 1.81 parses
+// `http://host:port<junk>` with the junk as a rootless path, which went upstream as the target.
+TEST(header_policy, junk_after_the_port_of_an_absolute_target_is_refused)
+{
+    mrb::header_policy p(config());
+    for (const char* t : {"/v1/\x82models", "/\xda\xdax", "http://localhost:12434/\xf8", "http://localhost:12434abc", "http://localhost:12434.evil.com/x", "http://localhost:12434+mo=1",
+                          "http://localhost:12434x/y", "http:v1/models"})
+    {
+        std::string origin;
+        EXPECT_EQ(p.check_target(http::verb::get, t, origin), verdict::bad_target) << t << " -> " << origin;
+    }
+}
+
 TEST(header_policy, request_rewrite)
 {
     mrb::header_policy p(config(true));
