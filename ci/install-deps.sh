@@ -11,7 +11,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev openssl
-  squid curl wrk valgrind strace
+  squid curl wrk valgrind strace zsh
   nodejs npm
 )
 

@@ -1,5 +1,5 @@
 // Never an open proxy, never a smuggling relay: what the bridge refuses before anything
-// reaches the proxy (anchors.md C5 items 1-9), and its size limits.
+// reaches the proxy (docs/bridge.md, "Request framing the bridge refuses"), and its size limits.
 #include "bridge_fixture.hpp"
 
 namespace mrb::test {
