@@ -54,7 +54,7 @@ trap cleanup EXIT
 
 # Reads the port from a "listening on 127.0.0.1:PORT" line, waiting at most 10 s.
 wait_port() {
-  local file=$1 deadline=$((SECONDS + 10))
+  local file=$1 deadline=$((SECONDS + ${3:-10}))
   while [ $SECONDS -lt $deadline ]; do
     if grep -qoE 'listening on [0-9.]+:[0-9]+' "$file" 2>/dev/null; then
       grep -oE 'listening on [0-9.]+:[0-9]+' "$file" | head -1 | sed 's/.*://'
@@ -79,7 +79,10 @@ start_proxy() {
   "$proxy_bin" --port "$proxy_port" --policy deny --allow-host "localhost:$runner_port" \
     --close-after-requests 5 --idle-close-ms 3000 >"$out/proxy.out" 2>>"$out/proxy.err" 8<&- 9<&- &
   echo $! >"$out/proxy.pid"
-  proxy_port=$(wait_port "$out/proxy.out" fake-sandbox-proxy)
+  # A proxy that did not come up must not leave the port empty for the next restart.
+  local port
+  port=$(wait_port "$out/proxy.out" fake-sandbox-proxy 30) || return 1
+  proxy_port=$port
 }
 # SIGTERM, then wait (at most 10 s, then SIGKILL) until the process is gone: the port is free.
 running() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
@@ -204,7 +207,14 @@ restarts() {
     flock -x 8
     flock -x 9
     stop_pid "$(cat "$out/proxy.pid")"
-    start_proxy
+    # A slow start on a loaded machine is retried (and counted), never left half-done.
+    local tries=0
+    until start_proxy; do
+      tries=$((tries + 1))
+      echo "$tries" >"$out/restart-retries.count"
+      stop_pid "$(cat "$out/proxy.pid")"
+      [ $tries -lt 5 ] || break
+    done
     exec 9<&- 8<&-
     n=$((n + 1))
     echo "$n" >"$out/restarts.count"
