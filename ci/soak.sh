@@ -76,13 +76,16 @@ runner_port=$(wait_port "$out/runner.out" fake-model-runner)
 # stale-connection races), and is restarted on the same port every 15 s.
 proxy_port=0
 start_proxy() {
+  [[ $proxy_port =~ ^[0-9]+$ ]] || echo "$(date +%T) proxy_port is '$proxy_port'" >>"$out/restarts.log"
   "$proxy_bin" --port "$proxy_port" --policy deny --allow-host "localhost:$runner_port" \
     --close-after-requests 5 --idle-close-ms 3000 >"$out/proxy.out" 2>>"$out/proxy.err" 8<&- 9<&- &
   echo $! >"$out/proxy.pid"
   # A proxy that did not come up must not leave the port empty for the next restart.
   local port
   port=$(wait_port "$out/proxy.out" fake-sandbox-proxy 30) || return 1
+  [[ $port =~ ^[0-9]+$ ]] || { echo "soak: proxy port '$port' unreadable" >&2; return 1; }
   proxy_port=$port
+  echo "$(date +%T) proxy up on :$proxy_port (pid $(cat "$out/proxy.pid"))" >>"$out/restarts.log"
 }
 # SIGTERM, then wait (at most 10 s, then SIGKILL) until the process is gone: the port is free.
 running() { [ -e "/proc/$1" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$1/status" 2>/dev/null; }
