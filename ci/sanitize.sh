@@ -6,7 +6,8 @@
 #     upstreams and real Squid, the fault matrix, the differential check),
 #   - the scenario catalogue (sanitized bridge, fakes and runner),
 #   - the fuzz corpora replayed (label fuzz-replay).
-# A named subset: the fakes' and setup's own test programs are not built here, which keeps the
+# A named subset: the descriptor-exhaustion test is left out (see below), and the fakes' and
+# setup's own test programs are not built here, which keeps the
 # whole CI run inside its time budget on 2 cores (docs/reliability.md). Node clients and the bench
 # smoke stay out too (they measure, not check memory). Tests whose program is not built appear
 # as unlabelled *_NOT_BUILT entries, which the label filter leaves out.
@@ -21,4 +22,8 @@ cmake --build --preset "$preset" --target \
   model-runner-bridge bridge_core_tests bridge_capture_tests mrb_bridge_integration_tests \
   scenario-runner fake-model-runner fake-sandbox-proxy fake-openclaw \
   mrb_fuzz_targets mrb_fuzz_differential_tests
-ctest --preset "$preset" -L 'unit|integration|conformance|fuzz-replay' "$@"
+# Left out: the descriptor-exhaustion test (it runs in ci/test.sh). It drives the bridge to zero
+# free descriptors on purpose, and UBSan's vptr check then needs one to probe memory (a pipe):
+# it reports a false "invalid vptr ... memory cannot be printed" on Boost.System's error_category.
+ctest --preset "$preset" -L 'unit|integration|conformance|fuzz-replay' \
+  -E 'descriptor_exhaustion_backs_off' "$@"
