@@ -160,20 +160,4 @@ void header_policy::rewrite_response(http::response_header<>& header) const
     append_via(header);
 }
 
-bool header_policy::is_idempotent(http::verb method) noexcept
-{
-    switch (method)
-    {
-    case http::verb::get:
-    case http::verb::head:
-    case http::verb::options:
-    case http::verb::put:
-    case http::verb::delete_:
-    case http::verb::trace:
-        return true;
-    default:
-        return false;
-    }
-}
-
 } // namespace mrb

@@ -39,9 +39,6 @@ public:
     /// (Content-Length, Transfer-Encoding) are kept: the caller decides framing towards the client.
     void rewrite_response(boost::beast::http::response_header<>& header) const;
 
-    /// Methods safe to send twice (RFC 9110 9.2.2).
-    static bool is_idempotent(boost::beast::http::verb method) noexcept;
-
 private:
     std::string target_authority_;
     std::string absolute_prefix_;        // "http://host:port"

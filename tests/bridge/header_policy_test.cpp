@@ -203,13 +203,4 @@ TEST(header_policy, response_rewrite)
     EXPECT_EQ(h[http::field::via], "1.1 squid, 1.1 model-runner-bridge");
 }
 
-TEST(header_policy, idempotent_methods)
-{
-    EXPECT_TRUE(mrb::header_policy::is_idempotent(http::verb::get));
-    EXPECT_TRUE(mrb::header_policy::is_idempotent(http::verb::head));
-    EXPECT_TRUE(mrb::header_policy::is_idempotent(http::verb::delete_));
-    EXPECT_FALSE(mrb::header_policy::is_idempotent(http::verb::post));
-    EXPECT_FALSE(mrb::header_policy::is_idempotent(http::verb::patch));
-}
-
 } // namespace
