@@ -77,8 +77,12 @@ runner_port=$(wait_port "$out/runner.out" fake-model-runner)
 proxy_port=0
 start_proxy() {
   [[ $proxy_port =~ ^[0-9]+$ ]] || echo "$(date +%T) proxy_port is '$proxy_port'" >>"$out/restarts.log"
+  # Emptied here, not by the child's redirection: that happens after the fork, so wait_port could
+  # read the previous proxy's "listening" line and then an empty file (a restart that seemed to
+  # fail, with an empty port).
+  : >"$out/proxy.out"
   "$proxy_bin" --port "$proxy_port" --policy deny --allow-host "localhost:$runner_port" \
-    --close-after-requests 5 --idle-close-ms 3000 >"$out/proxy.out" 2>>"$out/proxy.err" 8<&- 9<&- &
+    --close-after-requests 5 --idle-close-ms 3000 >>"$out/proxy.out" 2>>"$out/proxy.err" 8<&- 9<&- &
   echo $! >"$out/proxy.pid"
   # A proxy that did not come up must not leave the port empty for the next restart.
   local port
