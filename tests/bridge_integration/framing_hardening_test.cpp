@@ -200,6 +200,14 @@ TEST_F(bridge_test, post_on_a_stale_pooled_connection_is_resent_whole)
     EXPECT_TRUE(access(1).value("retried", false)) << access(1);
 }
 
+// A GET pools the proxy connection, then OpenClaw's POST goes out on it; returns the answer.
+std::optional<http_response> chat_on_a_pooled_connection(raw_client& c)
+{
+    if (!c.send(request("GET", "/models")) || !c.read_response(5s) || !c.send(chat_request()))
+        return std::nullopt;
+    return c.read_response(5s);
+}
+
 // Item 9's limit: a body larger than --replay-limit is not held, so it keeps the 502.
 TEST_F(bridge_test, post_beyond_the_replay_limit_is_not_resent)
 {
@@ -207,10 +215,7 @@ TEST_F(bridge_test, post_beyond_the_replay_limit_is_not_resent)
         {step::read_request(), step::send(ok_response("replayed"))});
     ASSERT_TRUE(start_bridge({"--threads", "1", "--replay-limit", "16"}));
     auto c = client();
-    ASSERT_TRUE(c.send(request("GET", "/models")));
-    ASSERT_TRUE(c.read_response(5s));
-    ASSERT_TRUE(c.send(chat_request()));
-    const auto r = c.read_response(5s);
+    const auto r = chat_on_a_pooled_connection(c);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 502);
     EXPECT_TRUE(is_openai_error(*r));
@@ -226,10 +231,7 @@ TEST_F(bridge_test, request_answered_in_part_is_not_resent)
         {step::read_request(), step::send(ok_response("replayed"))});
     ASSERT_TRUE(start_bridge({"--threads", "1"}));
     auto c = client();
-    ASSERT_TRUE(c.send(request("GET", "/models")));
-    ASSERT_TRUE(c.read_response(5s));
-    ASSERT_TRUE(c.send(chat_request()));
-    const auto r = c.read_response(5s);
+    const auto r = chat_on_a_pooled_connection(c);
     ASSERT_TRUE(r);
     EXPECT_EQ(r->status, 502);
     access(1);
