@@ -21,7 +21,7 @@ cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" --target \
   model-runner-bridge bridge_core_tests bridge_capture_tests mrb_bridge_integration_tests \
   scenario-runner fake-model-runner fake-sandbox-proxy fake-openclaw \
-  mrb_fuzz_targets mrb_fuzz_differential_tests
+  mrb_fuzz_targets mrb_fuzz_differential_tests mrb_docs
 # Left out: the descriptor-exhaustion test (it runs in ci/test.sh). It drives the bridge to zero
 # free descriptors on purpose, and UBSan's vptr check then needs one to probe memory (a pipe):
 # it reports a false "invalid vptr ... memory cannot be printed" on Boost.System's error_category.
