@@ -66,6 +66,16 @@ public:
         return b;
     }
 
+    /// Piece lengths for for_each_piece: a count byte (mod 16), then that many length bytes.
+    std::string split_lengths()
+    {
+        const std::size_t n = byte() % 16;
+        std::string lengths;
+        for (std::size_t i = 0; i < n; ++i)
+            lengths += static_cast<char>(byte());
+        return lengths;
+    }
+
     std::string_view rest() const { return bytes_; }
     bool empty() const { return bytes_.empty(); }
 

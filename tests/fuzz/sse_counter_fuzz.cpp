@@ -43,10 +43,7 @@ std::uint64_t reference_count(std::string_view s)
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size)
 {
     mrb::fuzz::byte_reader in(data, size);
-    const std::size_t n_lengths = in.byte() % 16;
-    std::string lengths;
-    for (std::size_t i = 0; i < n_lengths; ++i)
-        lengths += static_cast<char>(in.byte());
+    const auto lengths = in.split_lengths();
     const auto stream = in.rest();
 
     mrb::sse_counter whole;
