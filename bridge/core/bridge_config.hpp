@@ -73,6 +73,35 @@ struct bridge_config
     std::string capture_file;          ///< empty: no capture
     bool capture_bodies = false;
 
+    // Fixed limits (not flags): named here so that the code, the docs and the tests agree.
+    /// Upstream response head bytes (Model Runner heads are well under 1 KiB; Squid's ~2 KiB).
+    static constexpr std::size_t response_head_limit = 64 * 1024;
+    /// Idle proxy connections kept per worker thread.
+    static constexpr std::size_t pool_size = 64;
+    /// Lingering close: after the bridge's last byte, what the client still sends is read and
+    /// dropped for at most this long (capped by client_header_timeout) and this many bytes, so
+    /// that closing with unread bytes does not reset the reply away (RFC 9112 9.6).
+    static constexpr std::chrono::milliseconds linger_time{1'000};
+    static constexpr std::size_t linger_bytes = 256 * 1024;
+    /// A wait on the next hop that lasts this long starts watching the client for a disconnect.
+    static constexpr std::chrono::milliseconds client_watch_delay{10};
+
+    /// The lingering close's deadline for this configuration.
+    std::chrono::milliseconds linger_timeout() const { return std::min(linger_time, client_header_timeout); }
+
+    /// Whom the bridge connects to: the proxy, or the target itself (--direct, or no proxy).
+    struct hop
+    {
+        bool via_proxy;
+        const std::string& host;
+        std::uint16_t port;
+    };
+    bool via_proxy() const noexcept { return proxy.has_value() && !direct; }
+    hop next_hop() const noexcept
+    {
+        return via_proxy() ? hop{true, proxy->host, proxy->port} : hop{false, target_host, target_port};
+    }
+
     /// `host:port` of the target as it appears in the absolute-form URL and in Host.
     std::string target_authority() const
     {
@@ -81,9 +110,8 @@ struct bridge_config
     /// `host:port` of the next hop (proxy, or target when direct).
     std::string next_hop_authority() const
     {
-        if (proxy && !direct)
-            return bracket(proxy->host) + ":" + std::to_string(proxy->port);
-        return target_authority();
+        const hop h = next_hop();
+        return bracket(h.host) + ":" + std::to_string(h.port);
     }
     static std::string bracket(const std::string& host)
     {

@@ -95,7 +95,7 @@ void append_via(http::fields& fields)
 header_policy::header_policy(const bridge_config& config)
     : target_authority_(config.target_authority())
     , absolute_prefix_("http://" + config.target_authority())
-    , direct_(config.direct || !config.proxy)
+    , direct_(!config.via_proxy())
 {
     if (!direct_ && config.proxy)
         proxy_authorization_ = config.proxy->authorization;

@@ -40,7 +40,7 @@ struct relay_context
 struct worker
 {
     explicit worker(const bridge_config& c)
-        : ioc(1), pool(c.upstream_idle, 64), watch_sweep(ioc)
+        : ioc(1), pool(c.upstream_idle, bridge_config::pool_size), watch_sweep(ioc)
     {
     }
     // Declaration order matters for destruction: the pool's sockets go before the io_context,

@@ -289,7 +289,7 @@ void relay_session::on_deadline()
 // stopped within a few tens of milliseconds, and a quick answer never pays for a watch.
 
 namespace {
-constexpr auto client_watch_delay = std::chrono::milliseconds(10);
+constexpr auto client_watch_delay = bridge_config::client_watch_delay;
 }
 
 void relay_session::want_client_watch()
@@ -687,9 +687,9 @@ net::awaitable<std::optional<failure>> relay_session::connect_upstream()
     const auto& cfg = ctx_.config;
     phase_ = phase::connecting;
     set_deadline(cfg.connect_timeout);
-    const bool direct = cfg.direct || !cfg.proxy;
-    const std::string& host = direct ? cfg.target_host : cfg.proxy->host;
-    const std::uint16_t port = direct ? cfg.target_port : cfg.proxy->port;
+    const auto hop = cfg.next_hop();
+    const std::string& host = hop.host;
+    const std::uint16_t port = hop.port;
 
     upstream_ = tcp::socket(worker_.ioc);
     upstream_buf_.clear();
@@ -789,7 +789,7 @@ net::awaitable<bool> relay_session::read_request_piece()
 // NUL... which Boost 1.81 lets through) and hands exactly the head to the parser.
 net::awaitable<std::tuple<error_code, std::size_t>> relay_session::read_response_head()
 {
-    constexpr std::size_t limit = 64 * 1024;
+    constexpr std::size_t limit = bridge_config::response_head_limit;
     std::size_t scanned = 0;
     for (;;)
     {
@@ -829,7 +829,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
 {
     const auto& cfg = ctx_.config;
     auto& req = req_parser_->get();
-    const bool proxied = !(cfg.direct || !cfg.proxy);
+    const bool proxied = cfg.via_proxy();
 
     // --- 2. the first body piece is read before anything goes upstream: framing errors found in
     // it (bad chunk lines, trailers posing as framing, the body limit) are answered with nothing
@@ -955,7 +955,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
         {
             res_parser_.emplace();
             res_parser_->body_limit(boost::none); // a stream may be as long as it likes
-            res_parser_->header_limit(64 * 1024);
+            res_parser_->header_limit(bridge_config::response_head_limit);
             if (is_head_)
                 res_parser_->skip(true);
             const std::size_t before = upstream_buf_.size();
@@ -1255,6 +1255,11 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
 net::awaitable<void> relay_session::send_error(failure what, std::string detail, bool keep_alive)
 {
     const auto reply = make_error_reply(what, ctx_.config, detail);
+    // What the failure journal keeps as this hop's last failure (access_log::access).
+    rec_.failure_kind = to_string(what);
+    rec_.failure_hop = failure_hop(what, ctx_.config.direct || !ctx_.config.proxy);
+    rec_.failure_message = reply.message;
+    rec_.failure_fix = reply.fix;
     keep_alive = keep_alive && client_keep_alive_ && !ctx_.draining.load();
     http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
     res.reason(reason_phrase(reply.status));
@@ -1297,9 +1302,9 @@ net::awaitable<void> relay_session::lingering_close()
     error_code ec;
     client_.shutdown(tcp::socket::shutdown_send, ec);
     phase_ = phase::replying;
-    set_deadline(std::chrono::milliseconds(std::min<std::int64_t>(1000, ctx_.config.client_header_timeout.count())));
+    set_deadline(ctx_.config.linger_timeout());
     std::size_t drained = 0;
-    while (!ec && drained < 256 * 1024 && client_.is_open())
+    while (!ec && drained < bridge_config::linger_bytes && client_.is_open())
     {
         std::size_t n = 0;
         std::tie(ec, n) = co_await client_.async_read_some(net::buffer(relay_buf_), nothrow);
