@@ -2,6 +2,8 @@
 #include "fake_model_runner.hpp"
 #include "model_name.hpp"
 
+#include "cli_kit.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <csignal>
@@ -14,28 +16,37 @@ int
 main(int argc, char** argv)
 {
     using namespace fakes::model_runner;
-    CLI::App app{"fake-model-runner: a fake Docker Model Runner (llama.cpp SSE, DMR errors, fault injection)"};
+    CLI::App app{"fake-model-runner: a fake Docker Model Runner (llama.cpp SSE, DMR errors, fault injection)\n"
+                 "Exit codes: 0 stopped by a signal, 2 usage error, 3 cannot listen."};
+    mrb::cli_kit::apply(app, "fake-model-runner");
     std::string config;
     std::string host = "127.0.0.1";
     int port = 12434;
     std::vector<std::string> models;
+    std::chrono::milliseconds load_delay{0};
     int load_delay_ms = -1;
     bool timestamps = false;
     std::string usage;
     std::string fault;
     unsigned threads = 0;
+    std::chrono::milliseconds token_interval{0};
     long token_interval_us = -1;
     app.add_option("--config", config, "JSON options file (schema: docs/fake-model-runner.md)")->check(CLI::ExistingFile);
     app.add_option("--host", host, "address to bind")->capture_default_str();
     app.add_option("--port", port, "port to bind; 0 = ephemeral (printed)")->capture_default_str()->check(CLI::Range(0, 65535));
     app.add_option("--model", models, "a pulled model (repeatable; replaces the default set)");
-    app.add_option("--load-delay-ms", load_delay_ms, "first request per model waits this long before headers");
+    mrb::cli_kit::add_duration(app, "--load-delay", load_delay,
+                               "first request per model waits this long before headers (500ms, 6s, ...)");
+    app.add_option("--load-delay-ms", load_delay_ms, "deprecated: --load-delay in milliseconds")->group("");
     app.add_flag("--event-timestamps", timestamps, "prefix each SSE event with ': t=<unix micros>'");
     app.add_option("--usage", usage, "usage chunk placement")->check(CLI::IsMember({"separate_chunk", "on_finish_chunk"}));
     app.add_option("--fault", fault, "faults for every response, x-fake-fault syntax (e.g. 'reset_peer;after_events=2')");
     app.add_option("--threads", threads, "I/O threads");
-    app.add_option("--token-interval-us", token_interval_us, "pause between SSE events");
-    CLI11_PARSE(app, argc, argv);
+    mrb::cli_kit::add_duration(app, "--token-interval", token_interval, "pause between SSE events (e.g. 20ms)");
+    app.add_option("--token-interval-us", token_interval_us, "pause between SSE events in microseconds (finer than --token-interval)")
+        ->group("");
+    if(const int rc = mrb::cli_kit::parse(app, argc, argv); rc >= 0)
+        return rc;
 
     runner_options o;
     try
@@ -43,7 +54,14 @@ main(int argc, char** argv)
         if(!config.empty())
         {
             std::ifstream in(config);
-            o = options_from_json(nlohmann::json::parse(in));
+            try
+            {
+                o = options_from_json(nlohmann::json::parse(in));
+            }
+            catch(const nlohmann::json::exception& e)
+            {
+                throw std::invalid_argument("--config " + config + ": " + e.what());
+            }
             if(!app.count("--port"))
                 port = o.port;
             if(!app.count("--host"))
@@ -57,7 +75,9 @@ main(int argc, char** argv)
             for(const auto& m : models)
                 o.models.push_back(model_from_json(nlohmann::json(m)));
         }
-        if(load_delay_ms >= 0)
+        if(app.count("--load-delay"))
+            o.load_delay = load_delay;
+        else if(load_delay_ms >= 0)
             o.load_delay = std::chrono::milliseconds(load_delay_ms);
         if(timestamps)
             o.event_timestamps = true;
@@ -73,13 +93,14 @@ main(int argc, char** argv)
         }
         if(threads > 0)
             o.threads = threads;
-        if(token_interval_us >= 0)
+        if(app.count("--token-interval"))
+            o.token_interval = token_interval;
+        else if(token_interval_us >= 0)
             o.token_interval = std::chrono::microseconds(token_interval_us);
     }
     catch(const std::exception& e)
     {
-        std::cerr << "fake-model-runner: " << e.what() << "\n";
-        return 2;
+        return mrb::cli_kit::usage_error("fake-model-runner", e.what());
     }
 
     // Block the stop signals before any thread starts, then wait for them here.
@@ -97,7 +118,7 @@ main(int argc, char** argv)
     }
     catch(const std::exception& e)
     {
-        std::cerr << "fake-model-runner: cannot listen on " << o.host << ":" << o.port << ": " << e.what() << "\n";
+        std::cerr << "fake-model-runner: " << mrb::cli_kit::cannot_listen(o.host, o.port, e.what()) << "\n";
         return 3;
     }
     std::cout << "listening on " << o.host << ":" << dmr.port() << std::endl;

@@ -1,4 +1,5 @@
 // fake-openclaw: one OpenClaw agent turn (or a load of them) against the configured provider.
+#include "cli_kit.hpp"
 #include "fake_openclaw.hpp"
 
 #include <CLI/CLI.hpp>
@@ -14,7 +15,9 @@ main(int argc, char** argv)
 {
     CLI::App app{"fake-openclaw: sends what one OpenClaw agent turn sends (openai-completions "
                  "provider), prints the streamed reply, and on failure what OpenClaw would tell "
-                 "the user, exiting with OpenClaw's code (0 ok, 1 or 2 failure)."};
+                 "the user, exiting with OpenClaw's code (0 ok, 1 or 2 failure).\n"
+                 "Exit codes: 0 turn ok, 1 or 2 the turn failed as OpenClaw's would, 2 also a usage error."};
+    mrb::cli_kit::apply(app, "fake-openclaw");
     std::string config_path;
     std::string options_file;
     std::string message;
@@ -24,6 +27,9 @@ main(int argc, char** argv)
     long backoff_ms = -1;
     long timeout_ms = -1;
     long connect_timeout_ms = -1;
+    oc::client_options const defaults;
+    std::chrono::milliseconds backoff_unit = defaults.backoff_unit, idle_timeout = defaults.idle_timeout,
+                              connect_timeout = defaults.connect_timeout;
     std::uint64_t seed = 0;
     bool json = false;
     bool events = true;
@@ -35,12 +41,14 @@ main(int argc, char** argv)
     app.add_option("--message,-m", message, "the user message of the turn");
     app.add_option("--retries", retries, "retry failed turns as OpenClaw does (7 = the observed loop); default 0")
         ->check(CLI::Range(0, 100));
-    app.add_option("--backoff-ms", backoff_ms, "length of one second of OpenClaw's backoff schedule (default 10)")
-        ->check(CLI::Range(0L, 60000L));
-    app.add_option("--timeout-ms", timeout_ms, "idle timeout: no response bytes for this long fails (default 60000)")
-        ->check(CLI::Range(1L, 3600000L));
-    app.add_option("--connect-timeout-ms", connect_timeout_ms, "connect timeout (default 10000)")
-        ->check(CLI::Range(1L, 3600000L));
+    mrb::cli_kit::add_duration(app, "--backoff-unit", backoff_unit,
+                               "length of one second of OpenClaw's backoff schedule (1s = real time)");
+    mrb::cli_kit::add_duration(app, "--timeout", idle_timeout, "idle timeout: no response bytes for this long fails");
+    mrb::cli_kit::add_duration(app, "--connect-timeout", connect_timeout, "connect timeout");
+    // Deprecated millisecond spellings, kept for scripts.
+    app.add_option("--backoff-ms", backoff_ms)->check(CLI::Range(0L, 60000L))->group("");
+    app.add_option("--timeout-ms", timeout_ms)->check(CLI::Range(1L, 3600000L))->group("");
+    app.add_option("--connect-timeout-ms", connect_timeout_ms)->check(CLI::Range(1L, 3600000L))->group("");
     app.add_option("--repeat", repeat, "load mode: number of turns")->check(CLI::Range(1, 10000000));
     app.add_option("--concurrency", concurrency, "load mode: parallel keep-alive connections")
         ->check(CLI::Range(1, 10000));
@@ -48,14 +56,8 @@ main(int argc, char** argv)
     app.add_flag("--json", json, "print a JSON report on stdout instead of the text");
     app.add_flag("!--no-events", events, "leave per-event arrival times out of the --json report");
 
-    try
-    {
-        app.parse(argc, argv);
-    }
-    catch (CLI::ParseError const& e)
-    {
-        return app.exit(e) == 0 ? 0 : 2;
-    }
+    if (int const rc = mrb::cli_kit::parse(app, argc, argv); rc >= 0)
+        return rc;
 
     oc::client_options o;
     try
@@ -68,8 +70,7 @@ main(int argc, char** argv)
     }
     catch (std::exception const& e)
     {
-        std::cerr << "fake-openclaw: --options " << options_file << ": " << e.what() << "\n";
-        return 2;
+        return mrb::cli_kit::usage_error("fake-openclaw", "--options " + options_file + ": " + e.what());
     }
     if (!config_path.empty())
         o.config_path = config_path;
@@ -77,11 +78,17 @@ main(int argc, char** argv)
         o.message = message;
     if (retries >= 0)
         o.retries = retries;
-    if (backoff_ms >= 0)
+    if (app.count("--backoff-unit"))
+        o.backoff_unit = backoff_unit;
+    else if (backoff_ms >= 0)
         o.backoff_unit = std::chrono::milliseconds(backoff_ms);
-    if (timeout_ms > 0)
+    if (app.count("--timeout"))
+        o.idle_timeout = idle_timeout;
+    else if (timeout_ms > 0)
         o.idle_timeout = std::chrono::milliseconds(timeout_ms);
-    if (connect_timeout_ms > 0)
+    if (app.count("--connect-timeout"))
+        o.connect_timeout = connect_timeout;
+    else if (connect_timeout_ms > 0)
         o.connect_timeout = std::chrono::milliseconds(connect_timeout_ms);
     if (repeat > 0)
         o.repeat = repeat;

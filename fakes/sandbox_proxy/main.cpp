@@ -2,6 +2,7 @@
 // Prints `listening on 127.0.0.1:<port>` on stdout once bound; runs until SIGINT/SIGTERM.
 // Exit codes: 0 stopped by a signal, 2 usage error, 3 cannot listen.
 
+#include "cli_kit.hpp"
 #include "fake_sandbox_proxy.hpp"
 
 #include <CLI/CLI.hpp>
@@ -18,7 +19,9 @@ main(int argc, char** argv)
 {
     CLI::App app{"Fake Docker sandbox network proxy: an HTTP/1.1 forward proxy with the policy "
                  "engine, deny replies, credential injection and network log of "
-                 "`docker sandbox network proxy`, plus fault injection."};
+                 "`docker sandbox network proxy`, plus fault injection.\n"
+                 "Exit codes: 0 stopped by a signal, 2 usage error, 3 cannot listen."};
+    mrb::cli_kit::apply(app, "fake-sandbox-proxy");
     std::string config_file;
     int port = -1;
     std::string mode;
@@ -39,6 +42,7 @@ main(int argc, char** argv)
     std::string refuse;
     int close_after = -1;
     long long idle_close_ms = -1, latency_ms = -1;
+    std::chrono::milliseconds idle_close{0}, latency{0};
     bool announce_close = false, buffer_responses = false;
     long long reset_after_bytes = -1;
     long long record_limit = 0;
@@ -67,23 +71,19 @@ main(int argc, char** argv)
     app.add_flag("--json", network_log_json, "Network log as the --json document");
     app.add_option("--refuse", refuse, "Fault: refuse clients")->check(CLI::IsMember({"none", "close_on_accept", "stop_listening"}));
     app.add_option("--close-after-requests", close_after, "Fault: close each client connection after N responses")->check(CLI::NonNegativeNumber);
-    app.add_option("--idle-close-ms", idle_close_ms, "Fault: close client connections idle this long")->check(CLI::NonNegativeNumber);
+    mrb::cli_kit::add_duration(app, "--idle-close", idle_close, "Fault: close client connections idle this long (e.g. 2s)");
+    app.add_option("--idle-close-ms", idle_close_ms, "deprecated: --idle-close in milliseconds")->check(CLI::NonNegativeNumber)->group("");
     app.add_flag("--announce-close", announce_close, "Send Connection: close before a fault close");
-    app.add_option("--latency-ms", latency_ms, "Fault: delay before forwarding each request")->check(CLI::NonNegativeNumber);
+    mrb::cli_kit::add_duration(app, "--latency", latency, "Fault: delay before forwarding each request (e.g. 200ms)");
+    app.add_option("--latency-ms", latency_ms, "deprecated: --latency in milliseconds")->check(CLI::NonNegativeNumber)->group("");
     app.add_flag("--buffer-responses", buffer_responses, "Fault: buffer whole responses (no streaming)");
     app.add_option("--reset-after-bytes", reset_after_bytes, "Fault: reset the client after N response body bytes")->check(CLI::NonNegativeNumber);
 
     app.add_option("--max-request-body", max_request_body, "Answer 413 to request bodies over N bytes (default 0 = no limit; bodies stream)")->check(CLI::NonNegativeNumber);
     app.add_option("--record-limit", record_limit, "Requests/log entries kept in memory (default 100000)")->check(CLI::PositiveNumber);
 
-    try
-    {
-        app.parse(argc, argv);
-    }
-    catch(const CLI::ParseError& e)
-    {
-        return app.exit(e) == 0 ? 0 : 2;
-    }
+    if(const int rc = mrb::cli_kit::parse(app, argc, argv); rc >= 0)
+        return rc;
 
     sp::proxy_options o;
     try
@@ -93,7 +93,14 @@ main(int argc, char** argv)
             std::ifstream in(config_file);
             if(!in)
                 throw std::invalid_argument("cannot read " + config_file);
-            o = sp::options_from_json(nlohmann::json::parse(in));
+            try
+            {
+                o = sp::options_from_json(nlohmann::json::parse(in));
+            }
+            catch(const nlohmann::json::exception& e)
+            {
+                throw std::invalid_argument("--config " + config_file + ": " + e.what());
+            }
         }
         if(port >= 0)
             o.port = static_cast<std::uint16_t>(port);
@@ -138,11 +145,15 @@ main(int argc, char** argv)
                                                           : sp::refuse_mode::none;
         if(close_after >= 0)
             o.faults.close_after_requests = static_cast<unsigned>(close_after);
-        if(idle_close_ms >= 0)
+        if(app.count("--idle-close"))
+            o.faults.idle_close = idle_close;
+        else if(idle_close_ms >= 0)
             o.faults.idle_close = std::chrono::milliseconds(idle_close_ms);
         if(announce_close)
             o.faults.announce_close = true;
-        if(latency_ms >= 0)
+        if(app.count("--latency"))
+            o.faults.latency = latency;
+        else if(latency_ms >= 0)
             o.faults.latency = std::chrono::milliseconds(latency_ms);
         if(buffer_responses)
             o.faults.buffer_responses = true;
@@ -160,8 +171,7 @@ main(int argc, char** argv)
     }
     catch(const std::exception& e)
     {
-        std::cerr << "fake-sandbox-proxy: " << e.what() << "\n";
-        return 2;
+        return mrb::cli_kit::usage_error("fake-sandbox-proxy", e.what());
     }
 
     // Block the stop signals before any thread starts, then wait for one.
@@ -180,8 +190,7 @@ main(int argc, char** argv)
     }
     catch(const std::exception& e)
     {
-        std::cerr << "fake-sandbox-proxy: cannot listen on 127.0.0.1:" << o.port << ": "
-                  << e.what() << "\n";
+        std::cerr << "fake-sandbox-proxy: " << mrb::cli_kit::cannot_listen("127.0.0.1", o.port, e.what()) << "\n";
         return 3;
     }
     std::cout << "listening on 127.0.0.1:" << proxy->port() << std::endl;
