@@ -19,6 +19,17 @@ std::string with_detail(std::string_view detail)
     return detail.empty() ? std::string() : " (" + std::string(detail) + ")";
 }
 
+// The fix, when a case has one, is set after.
+error_reply reply(unsigned status, std::string type, std::string code, std::string message)
+{
+    error_reply r;
+    r.status = status;
+    r.type = std::move(type);
+    r.code = std::move(code);
+    r.message = std::move(message);
+    return r;
+}
+
 } // namespace
 
 std::string error_reply::body() const
@@ -36,6 +47,7 @@ std::string_view reason_phrase(unsigned status) noexcept
     case 405: return "Method Not Allowed";
     case 413: return "Content Too Large";
     case 421: return "Misdirected Request";
+    case 451: return "Unavailable For Legal Reasons";
     case 431: return "Request Header Fields Too Large";
     case 502: return "Bad Gateway";
     case 503: return "Service Unavailable";
@@ -50,84 +62,158 @@ error_reply make_error_reply(failure what, const bridge_config& config, std::str
     const std::string target = config.target_authority();
     const std::string hop = direct ? "the Model Runner at " + target
                                    : "the sandbox proxy at " + config.next_hop_authority();
-    const std::string fix_address =
-        direct ? " Check that the Model Runner's TCP port is enabled on the host "
+    const std::string fix_address_text =
+        direct ? "Check that the Model Runner's TCP port is enabled on the host "
                  "(docker desktop enable model-runner --tcp " + std::to_string(config.target_port) +
                  ") or set --target."
-               : " Check that the bridge runs inside the sandbox and set --proxy or HTTP_PROXY to the "
+               : "Check that the bridge runs inside the sandbox and set --proxy or HTTP_PROXY to the "
                  "sandbox proxy (default http://host.docker.internal:3128).";
+    const std::string fix_address = " " + fix_address_text;
+    const std::string allow_fix = "docker sandbox network proxy <sandbox> --allow-host " + config.target_host +
+                                  "  (sbx: sbx policy allow network " + target + ")";
     const std::string prefix = "model-runner-bridge: ";
     error_reply r;
     switch (what)
     {
     case failure::proxy_refused:
-        r = {502, "upstream_error", "upstream_connect_refused",
-             prefix + hop + " refused the connection" + with_detail(detail) + "." + fix_address};
+        r = reply(502, "upstream_error", "upstream_connect_refused",
+             prefix + hop + " refused the connection" + with_detail(detail) + "." + fix_address);
+        r.fix = fix_address_text;
         break;
     case failure::proxy_unreachable:
-        r = {502, "upstream_error", "upstream_unreachable",
-             prefix + "cannot reach " + hop + with_detail(detail) + "." + fix_address};
+        r = reply(502, "upstream_error", "upstream_unreachable",
+             prefix + "cannot reach " + hop + with_detail(detail) + "." + fix_address);
+        r.fix = fix_address_text;
         break;
     case failure::proxy_connect_timeout:
-        r = {504, "upstream_error", "upstream_connect_timeout",
+        r = reply(504, "upstream_error", "upstream_connect_timeout",
              prefix + "no connection to " + hop + " within " + seconds(config.connect_timeout) +
-                 " (--connect-timeout)." + fix_address};
+                 " (--connect-timeout)." + fix_address);
+        r.fix = fix_address_text;
         break;
     case failure::proxy_reset:
-        r = {502, "upstream_error", "upstream_reset",
+        r = reply(502, "upstream_error", "upstream_reset",
              prefix + hop + " closed the connection before answering" + with_detail(detail) +
-                 (direct ? "." : ". Check that the proxy can reach the Model Runner at " + target +
-                                     " (docker model status on the host).")};
+                 (direct ? "."
+                         // A proxy may deny by closing without a word: name the rule as the
+                         // likely cause, saying it is not certain, and both fixes.
+                         : ". Likely (not certain) its network policy blocks " + target +
+                               ": allow it with docker sandbox network proxy <sandbox> --allow-host " +
+                               config.target_host + "  (sbx: sbx policy allow network " + target +
+                               "). Also check that the proxy can reach the Model Runner at " + target +
+                               " (docker model status on the host)."));
+        if (!direct)
+            r.fix = allow_fix + "; or check that the proxy can reach the Model Runner (docker model status on the host)";
         break;
     case failure::proxy_bad_response:
-        r = {502, "upstream_error", "upstream_protocol_error",
-             prefix + hop + " sent an invalid HTTP response" + with_detail(detail) + "."};
+        r = reply(502, "upstream_error", "upstream_protocol_error",
+             prefix + hop + " sent an invalid HTTP response" + with_detail(detail) + ".");
         break;
     case failure::proxy_timeout:
-        r = {504, "upstream_timeout", "upstream_timeout",
+        r = reply(504, "upstream_timeout", "upstream_timeout",
              prefix + "no response from the Model Runner at " + target +
                  (direct ? "" : " through the sandbox proxy at " + config.next_hop_authority()) +
                  " within " + seconds(config.response_header_timeout) +
-                 " (--response-header-timeout). A model may still be loading; raise the timeout if needed."};
+                 " (--response-header-timeout). A model may still be loading; raise the timeout if needed.");
+        r.fix = "Raise --response-header-timeout, or check the Model Runner with docker model status on the host.";
         break;
     case failure::proxy_denied:
-        r = {denial_status, "proxy_policy_denied", "sandbox_proxy_denied",
+        r = reply(denial_status, "proxy_policy_denied", "sandbox_proxy_denied",
              prefix + "the sandbox proxy at " + config.next_hop_authority() + " blocked the request to " +
                  target + " by its network policy" + with_detail(detail) +
-                 ". Allow the Model Runner on the host: docker sandbox network proxy <sandbox> --allow-host " +
-                 config.target_host + "  (sbx: sbx policy allow network " + target + ")"};
+                 ". Allow the Model Runner on the host: " + allow_fix);
+        r.fix = allow_fix;
+        break;
+    case failure::proxy_auth_refused:
+        r = reply(denial_status, "proxy_auth_refused", "sandbox_proxy_auth_refused",
+             prefix + "the sandbox proxy at " + config.next_hop_authority() +
+                 " refused the bridge's login (407 Proxy Authentication Required)" + with_detail(detail) +
+                 ". Fix the credentials in --proxy or HTTP_PROXY (http://user:password@host:port), or leave "
+                 "them out if the proxy needs none.");
+        r.fix = "Fix the credentials in --proxy or HTTP_PROXY (http://user:password@host:port).";
         break;
     case failure::bad_request:
-        r = {400, "invalid_request_error", "bad_request_framing",
-             prefix + "request rejected" + with_detail(detail) + "."};
+        r = reply(400, "invalid_request_error", "bad_request_framing",
+             prefix + "request rejected" + with_detail(detail) + ".");
         break;
     case failure::header_too_large:
-        r = {431, "invalid_request_error", "request_header_too_large",
+        r = reply(431, "invalid_request_error", "request_header_too_large",
              prefix + "request header section larger than " + std::to_string(config.header_limit) +
-                 " bytes (--max-header-bytes)."};
+                 " bytes (--max-header-bytes).");
         break;
     case failure::body_too_large:
-        r = {413, "invalid_request_error", "request_body_too_large",
+        r = reply(413, "invalid_request_error", "request_body_too_large",
              prefix + "request body larger than " + std::to_string(config.request_body_limit) +
-                 " bytes (--max-body-bytes)."};
+                 " bytes (--max-body-bytes).");
         break;
     case failure::connect_method:
-        r = {405, "invalid_request_error", "connect_not_allowed",
+        r = reply(405, "invalid_request_error", "connect_not_allowed",
              prefix + "CONNECT is not supported: this is a relay to the Model Runner at " + target +
-                 ", not a proxy."};
+                 ", not a proxy.");
         break;
     case failure::foreign_target:
-        r = {403, "invalid_request_error", "foreign_target",
+        // 421 (the authority is not ours to serve), never 403, which OpenClaw reads as bad credentials.
+        r = reply(421, "invalid_request_error", "foreign_target",
              prefix + "only the Model Runner at " + target + " is reachable through this bridge" +
-                 with_detail(detail) + "."};
+                 with_detail(detail) + ".");
         break;
     case failure::overloaded:
-        r = {503, "server_error", "too_many_connections",
+        r = reply(503, "server_error", "too_many_connections",
              prefix + "too many concurrent connections (--max-connections " +
-                 std::to_string(config.max_connections) + ")."};
+                 std::to_string(config.max_connections) + ").");
+        r.fix = "Raise --max-connections or send fewer requests at once.";
         break;
     }
     return r;
+}
+
+std::string_view to_string(failure what) noexcept
+{
+    switch (what)
+    {
+    case failure::proxy_refused: return "proxy_refused";
+    case failure::proxy_unreachable: return "proxy_unreachable";
+    case failure::proxy_connect_timeout: return "proxy_connect_timeout";
+    case failure::proxy_reset: return "proxy_reset";
+    case failure::proxy_bad_response: return "proxy_bad_response";
+    case failure::proxy_timeout: return "proxy_timeout";
+    case failure::proxy_denied: return "proxy_denied";
+    case failure::proxy_auth_refused: return "proxy_auth_refused";
+    case failure::bad_request: return "bad_request";
+    case failure::header_too_large: return "header_too_large";
+    case failure::body_too_large: return "body_too_large";
+    case failure::connect_method: return "connect_method";
+    case failure::foreign_target: return "foreign_target";
+    case failure::overloaded: return "overloaded";
+    }
+    return "unknown";
+}
+
+std::string_view failure_hop(failure what, bool direct) noexcept
+{
+    switch (what)
+    {
+    case failure::proxy_denied:
+    case failure::proxy_auth_refused:
+        return "proxy";
+    case failure::proxy_refused:
+    case failure::proxy_unreachable:
+    case failure::proxy_connect_timeout:
+    case failure::proxy_reset:
+    case failure::proxy_bad_response:
+        return direct ? "model_runner" : "proxy";
+    case failure::proxy_timeout:
+        // The head that did not come is the Model Runner's (a model loading, a long prompt).
+        return "model_runner";
+    case failure::bad_request:
+    case failure::header_too_large:
+    case failure::body_too_large:
+    case failure::connect_method:
+    case failure::foreign_target:
+    case failure::overloaded:
+        return "client";
+    }
+    return "client";
 }
 
 } // namespace mrb

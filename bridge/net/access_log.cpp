@@ -1,8 +1,11 @@
 #include "access_log.hpp"
 
+#include "failure_journal.hpp"
+
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <cstdlib>
 #include <ctime>
 #include <unistd.h>
 
@@ -152,8 +155,25 @@ void access_log::write(log_level level, std::string_view msg, const nlohmann::js
 // The access line is written on every request, so it is formatted straight into one string
 // (building a JSON object first cost ~45,000 instructions a request). The output is byte for
 // byte what write() makes of the same fields: keys in sorted order, as nlohmann orders them.
+void access_log::open_failure_journal(unsigned port)
+{
+    const char* xdg = std::getenv("XDG_STATE_HOME");
+    const char* home = std::getenv("HOME");
+    auto path = failure_journal_path(xdg ? xdg : "", home ? home : "", port);
+    if (!path.empty())
+        journal_ = std::make_shared<failure_journal>(std::move(path));
+}
+
 void access_log::access(const access_record& r)
 {
+    if (journal_ && !r.failure_kind.empty())
+    {
+        std::string error;
+        if (!journal_->note({r.failure_hop, std::chrono::system_clock::now(), r.status, r.failure_kind,
+                             r.failure_message, r.failure_fix},
+                            error))
+            write(log_level::warn, "failure journal not written", {{"error", error}});
+    }
     const log_level level =
         r.flags & (flag_uf | flag_ut | flag_ur | flag_upe | flag_pd) ? log_level::warn : log_level::info;
     if (!enabled(level))

@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -42,7 +43,14 @@ struct access_record
     bool retried = false;
     unsigned flags = 0;
     std::string detail; ///< short cause for failures (never a credential)
+    /// Set when the bridge answered with its own error (send_error): for the failure journal.
+    std::string failure_kind; ///< to_string(failure); empty when the bridge sent no error
+    std::string failure_hop;  ///< "proxy", "model_runner" or "client"
+    std::string failure_message;
+    std::string failure_fix;
 };
+
+class failure_journal;
 
 class access_log
 {
@@ -52,6 +60,11 @@ public:
     bool enabled(log_level level) const noexcept { return level >= level_; }
     void write(log_level level, std::string_view msg, const nlohmann::json& fields = nlohmann::json::object());
     void access(const access_record& record);
+
+    /// From now on each access record with a failure is kept as its hop's last failure in
+    /// ${XDG_STATE_HOME:-$HOME/.local/state}/model-runner-bridge/last-failures-<port>.json
+    /// (core/failure_journal.hpp). No HOME and no XDG_STATE_HOME: nothing is kept.
+    void open_failure_journal(unsigned port);
 
     /// The flag names in contract order ("UF", "UT", ...).
     static nlohmann::json flag_names(unsigned flags);
@@ -63,6 +76,7 @@ private:
     log_level level_;
     std::FILE* out_;
     std::mutex mutex_;
+    std::shared_ptr<failure_journal> journal_;
 };
 
 } // namespace mrb

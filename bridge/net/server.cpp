@@ -313,6 +313,8 @@ void server::listen(bool handle_signals)
         throw listen_error("cannot listen on " + bridge_config::bracket(c.listen_host) + ":" +
                            std::to_string(c.listen_port) + ": " + ec.message());
     impl_->bound_port = a.local_endpoint().port();
+    // The last failure per hop, for doctor and start-openclaw (named by the port actually bound).
+    impl_->log.open_failure_journal(impl_->bound_port);
     // Installed before the ready line is printed: a signal sent right after it is not lost.
     if (handle_signals)
     {
