@@ -4,6 +4,7 @@
 // (docs/architecture.md). Thread-safe; a line is written with a single write().
 
 #include "core/bridge_config.hpp"
+#include "core/exchange.hpp" // access_flag
 
 #include <nlohmann/json.hpp>
 
@@ -15,19 +16,6 @@
 #include <string_view>
 
 namespace mrb {
-
-/// Failure flags of one exchange (the `flags` array of the access line).
-enum access_flag : unsigned
-{
-    flag_uf = 1u << 0,  ///< upstream connection failure
-    flag_ut = 1u << 1,  ///< upstream timeout
-    flag_ur = 1u << 2,  ///< upstream reset / closed early
-    flag_upe = 1u << 3, ///< upstream protocol error
-    flag_pd = 1u << 4,  ///< proxy policy denial
-    flag_dc = 1u << 5,  ///< downstream disconnected
-    flag_dpe = 1u << 6, ///< downstream protocol error (400/413/431)
-    flag_rj = 1u << 7,  ///< refused by the bridge's policy
-};
 
 struct access_record
 {

@@ -2,6 +2,7 @@
 
 #include "capture.hpp"
 #include "core/denial.hpp"
+#include "core/exchange.hpp"
 #include "core/framing_check.hpp"
 #include "core/retry_policy.hpp"
 #include "core/text.hpp"
@@ -40,13 +41,6 @@ constexpr auto nothrow = net::as_tuple(net::use_awaitable);
 std::int64_t micros(std::chrono::steady_clock::duration d)
 {
     return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-}
-
-// Beast's own parse errors (not end_of_stream / partial_message, which mean "closed early").
-bool is_protocol_error(const error_code& ec)
-{
-    return ec.category() == beast::http::make_error_code(http::error::bad_version).category() &&
-           ec != http::error::end_of_stream && ec != http::error::partial_message;
 }
 
 // End of the head: CRLFCRLF, or a bare-LF blank line (then rejected by check_raw_head).
@@ -517,150 +511,80 @@ void relay_session::capture_piece(const void* data, std::size_t size, std::size_
     }
 }
 
-net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
+// Reads until a whole head is in `buf` (CRLFCRLF, or a bare-LF blank line that check_raw_head
+// then rejects): the one head reader, for requests and responses. For a request, empty lines
+// before the request line are dropped (RFC 9112 2.2) and the first byte starts the exchange.
+// Errors: header_limit past `limit` bytes; end_of_stream when the peer closed before any byte,
+// partial_message when it closed inside the head; or the socket's own error.
+net::awaitable<relay_session::head_read> relay_session::read_head(tcp::socket& from, beast::flat_buffer& buf,
+                                                                   std::size_t limit, bool request, bool first)
 {
-    const auto& cfg = ctx_.config;
-    phase_ = phase::idle;
-    set_deadline(first ? cfg.client_header_timeout : cfg.keep_alive_idle);
-
-    // --- 1. the request head, checked on the raw bytes before any parser sees it -------------
-    std::size_t head_len = std::string_view::npos;
     std::size_t scanned = 0;
     for (;;)
     {
-        auto data = std::string_view(static_cast<const char*>(client_buf_.data().data()), client_buf_.size());
-        if (phase_ == phase::idle)
+        const auto data = std::string_view(static_cast<const char*>(buf.data().data()), buf.size());
+        if (request && phase_ == phase::idle)
         {
-            // Empty lines before a request line are allowed (RFC 9112 2.2).
             std::size_t skip = 0;
             while (skip + 1 < data.size() && data[skip] == '\r' && data[skip + 1] == '\n')
                 skip += 2;
             if (skip)
             {
-                client_buf_.consume(skip);
+                buf.consume(skip);
                 continue;
             }
         }
-        head_len = find_head_end(data, scanned > 3 ? scanned - 3 : 0);
-        if (head_len != std::string_view::npos)
-            break;
+        const std::size_t len = find_head_end(data, scanned > 3 ? scanned - 3 : 0);
+        if (len != std::string_view::npos)
+            co_return head_read{{}, len, check_raw_head(data.substr(0, len))};
         scanned = data.size();
-        if (data.size() > cfg.header_limit)
-        {
-            request_started_ = true;
-            rec_.flags |= flag_dpe;
-            co_await send_error(failure::header_too_large, {}, false);
-            co_return outcome::close;
-        }
-        auto [ec, n] = co_await client_.async_read_some(client_buf_.prepare(relay_buffer_size), nothrow);
+        if (data.size() > limit)
+            co_return head_read{http::error::header_limit};
+        auto [ec, n] = co_await from.async_read_some(buf.prepare(relay_buffer_size), nothrow);
+        if (ec == net::error::eof)
+            ec = data.empty() ? error_code(http::error::end_of_stream) : error_code(http::error::partial_message);
         if (ec)
-        {
-            if (client_buf_.size() > 0 && request_started_)
-            {
-                rec_.flags |= client_timed_out_ ? flag_dpe : flag_dc;
-                rec_.detail = client_timed_out_ ? "client header deadline" : "client closed during the request head";
-            }
-            co_return outcome::close;
-        }
-        client_buf_.commit(n);
-        if (phase_ == phase::idle && n > 0)
+            co_return head_read{ec};
+        buf.commit(n);
+        if (request && phase_ == phase::idle && n > 0)
         {
             phase_ = phase::head;
-            request_started_ = true;
-            start_ = clock::now();
+            begin_request();
             if (!first)
-                set_deadline(cfg.client_header_timeout);
+                set_deadline(ctx_.config.client_header_timeout);
         }
     }
-    if (!request_started_)
-    {
-        request_started_ = true;
-        start_ = clock::now();
-    }
-    phase_ = phase::head;
-    const std::string_view head(static_cast<const char*>(client_buf_.data().data()), head_len);
-    if (head_len > cfg.header_limit)
-    {
-        rec_.flags |= flag_dpe;
-        co_await send_error(failure::header_too_large, {}, false);
-        co_return outcome::close;
-    }
-    if (const auto e = check_raw_head(head); e != framing_error::none)
-    {
-        rec_.flags |= flag_dpe;
-        rec_.detail = std::string(describe(e));
-        co_await send_error(failure::bad_request, rec_.detail, false);
-        co_return outcome::close;
-    }
+}
 
-    req_parser_.emplace();
-    req_parser_->header_limit(static_cast<std::uint32_t>(cfg.header_limit + 4));
-    req_parser_->body_limit(cfg.request_body_limit);
-    {
-        error_code ec;
-        req_parser_->put(net::buffer(head.data(), head.size()), ec);
-        if (ec || !req_parser_->is_header_done())
-        {
-            if (!ec)
-                ec = http::error::partial_message;
-            rec_.flags |= flag_dpe;
-            rec_.detail = ec.message();
-            const failure f = ec == http::error::header_limit ? failure::header_too_large
-                              : ec == http::error::body_limit ? failure::body_too_large
-                                                              : failure::bad_request;
-            // The method and path are still useful in the log when Beast got that far.
-            co_await send_error(f, rec_.detail, false);
-            co_return outcome::close;
-        }
-    }
-    client_buf_.consume(head_len);
+void relay_session::begin_request()
+{
+    if (request_started_)
+        return;
+    request_started_ = true;
+    start_ = clock::now();
+}
+
+// The bridge refuses the request itself; the connection closes after the answer.
+net::awaitable<void> relay_session::refuse(unsigned flags, failure what, std::string detail)
+{
+    rec_.flags |= flags;
+    co_await send_error(what, std::move(detail), false);
+}
+
+net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
+{
+    const auto& cfg = ctx_.config;
+    phase_ = phase::idle;
+    set_deadline(first ? cfg.client_header_timeout : cfg.keep_alive_idle);
+    const auto head_len = co_await read_request_head(first);
+    if (!head_len || !co_await parse_request_head(*head_len))
+        co_return outcome::close;
+    const bool has_body = !req_parser_->is_done();
+    const auto origin_form = co_await admit_request();
+    if (!origin_form)
+        co_return outcome::close;
 
     auto& req = req_parser_->get();
-    rec_.method = std::string(req.method_string());
-    rec_.path = std::string(req.target());
-
-    // One framing decision: what was checked is what frames the body upstream (apply_framing
-    // below re-derives the forwarded fields from it). Beast frames by the same single field.
-    const auto framing = decide_request_framing(req.base());
-    auto e = framing.error;
-    if (e == framing_error::none && !frames_alike(framing.body, *req_parser_))
-        e = framing_error::transfer_encoding_not_chunked;
-    if (e != framing_error::none)
-    {
-        rec_.flags |= flag_dpe;
-        rec_.detail = std::string(describe(e));
-        co_await send_error(failure::bad_request, rec_.detail, false);
-        co_return outcome::close;
-    }
-    req_framing_ = framing.body;
-    const bool has_body = !req_parser_->is_done();
-    if (over_limit_)
-    {
-        rec_.flags |= flag_rj;
-        co_await send_error(failure::overloaded, {}, false);
-        co_return outcome::close;
-    }
-    std::string origin_form;
-    switch (ctx_.policy.check_target(req.method(), req.target(), origin_form))
-    {
-    case header_policy::target_verdict::ok:
-        break;
-    case header_policy::target_verdict::connect_method:
-        rec_.flags |= flag_rj;
-        co_await send_error(failure::connect_method, {}, false);
-        co_return outcome::close;
-    case header_policy::target_verdict::foreign_target:
-        rec_.flags |= flag_rj;
-        rec_.detail = "foreign target";
-        co_await send_error(failure::foreign_target, std::string(req.target()), false);
-        co_return outcome::close;
-    case header_policy::target_verdict::bad_target:
-        rec_.flags |= flag_dpe;
-        rec_.detail = "invalid request target";
-        co_await send_error(failure::bad_request, "invalid request target", false);
-        co_return outcome::close;
-    }
-
     client_version_ = req.version();
     client_keep_alive_ = req.keep_alive();
     is_head_ = req.method() == http::verb::head;
@@ -672,12 +596,116 @@ net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
                 {"request", {{"method", rec_.method}, {"target", rec_.path}, {"version", client_version_},
                              {"headers", fields_json(req.base())}}}};
     }
-    ctx_.policy.rewrite_request(req.base(), origin_form);
+    ctx_.policy.rewrite_request(req.base(), *origin_form);
     apply_framing(req.base(), req_framing_);
     if (!cap_.is_null())
         cap_["upstream_request"] = {{"target", std::string(req.target())}, {"headers", fields_json(req.base())}};
 
     co_return co_await relay(has_body, expect_continue);
+}
+
+// The request head, checked on the raw bytes before any parser sees them. Its length, or
+// nullopt when the exchange is over (answered, or the client left).
+net::awaitable<std::optional<std::size_t>> relay_session::read_request_head(bool first)
+{
+    const auto& cfg = ctx_.config;
+    const auto head = co_await read_head(client_, client_buf_, cfg.header_limit, true, first);
+    if (head.ec == http::error::header_limit)
+    {
+        begin_request();
+        co_await refuse(flag_dpe, failure::header_too_large, {});
+        co_return std::nullopt;
+    }
+    if (head.ec)
+    {
+        if (client_buf_.size() > 0 && request_started_)
+        {
+            rec_.flags |= client_timed_out_ ? flag_dpe : flag_dc;
+            rec_.detail = client_timed_out_ ? "client header deadline" : "client closed during the request head";
+        }
+        co_return std::nullopt;
+    }
+    begin_request();
+    phase_ = phase::head;
+    if (head.len > cfg.header_limit)
+    {
+        co_await refuse(flag_dpe, failure::header_too_large, {});
+        co_return std::nullopt;
+    }
+    if (head.raw != framing_error::none)
+    {
+        rec_.detail = std::string(describe(head.raw));
+        co_await refuse(flag_dpe, failure::bad_request, rec_.detail);
+        co_return std::nullopt;
+    }
+    co_return head.len;
+}
+
+// Hands exactly the head to Beast's parser and takes the one framing decision: what was checked
+// is what frames the body upstream (apply_framing re-derives the forwarded fields from it).
+net::awaitable<bool> relay_session::parse_request_head(std::size_t head_len)
+{
+    const auto& cfg = ctx_.config;
+    req_parser_.emplace();
+    req_parser_->header_limit(static_cast<std::uint32_t>(cfg.header_limit + 4));
+    req_parser_->body_limit(cfg.request_body_limit);
+    error_code ec;
+    req_parser_->put(net::buffer(client_buf_.data().data(), head_len), ec);
+    if (ec || !req_parser_->is_header_done())
+    {
+        if (!ec)
+            ec = http::error::partial_message;
+        rec_.detail = ec.message();
+        co_await refuse(flag_dpe, request_head_failure(ec), rec_.detail);
+        co_return false;
+    }
+    client_buf_.consume(head_len);
+
+    auto& req = req_parser_->get();
+    rec_.method = std::string(req.method_string());
+    rec_.path = std::string(req.target());
+    const auto framing = decide_request_framing(req.base());
+    auto e = framing.error;
+    if (e == framing_error::none && !frames_alike(framing.body, *req_parser_))
+        e = framing_error::transfer_encoding_not_chunked; // a guard: Beast frames by the same single field
+    if (e != framing_error::none)
+    {
+        rec_.detail = std::string(describe(e));
+        co_await refuse(flag_dpe, failure::bad_request, rec_.detail);
+        co_return false;
+    }
+    req_framing_ = framing.body;
+    co_return true;
+}
+
+// The bridge's own policy: the connection limit and the target. The origin-form target to send,
+// or nullopt when refused.
+net::awaitable<std::optional<std::string>> relay_session::admit_request()
+{
+    if (over_limit_)
+    {
+        co_await refuse(flag_rj, failure::overloaded, {});
+        co_return std::nullopt;
+    }
+    auto& req = req_parser_->get();
+    std::string origin_form;
+    switch (ctx_.policy.check_target(req.method(), req.target(), origin_form))
+    {
+    case header_policy::target_verdict::ok:
+        co_return origin_form;
+    case header_policy::target_verdict::connect_method:
+        co_await refuse(flag_rj, failure::connect_method, {});
+        break;
+    case header_policy::target_verdict::foreign_target:
+        rec_.detail = "foreign target";
+        co_await refuse(flag_rj, failure::foreign_target, std::string(req.target()));
+        break;
+    case header_policy::target_verdict::bad_target:
+        rec_.detail = "invalid request target";
+        co_await refuse(flag_dpe, failure::bad_request, "invalid request target");
+        break;
+    }
+    co_return std::nullopt;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -688,27 +716,25 @@ net::awaitable<std::optional<failure>> relay_session::connect_upstream()
     phase_ = phase::connecting;
     set_deadline(cfg.connect_timeout);
     const auto hop = cfg.next_hop();
-    const std::string& host = hop.host;
-    const std::uint16_t port = hop.port;
 
     upstream_ = tcp::socket(worker_.ioc);
     upstream_buf_.clear();
     error_code ec;
-    const auto address = net::ip::make_address(host, ec);
+    const auto address = net::ip::make_address(hop.host, ec);
     if (!ec)
     {
         upstream_.open(address.is_v4() ? tcp::v4() : tcp::v6(), ec);
         if (!ec)
-            std::tie(ec) = co_await upstream_.async_connect(tcp::endpoint(address, port), nothrow);
+            std::tie(ec) = co_await upstream_.async_connect(tcp::endpoint(address, hop.port), nothrow);
     }
     else
     {
         tcp::resolver resolver(worker_.ioc);
-        auto [rec, results] = co_await resolver.async_resolve(host, std::to_string(port), nothrow);
+        auto [rec, results] = co_await resolver.async_resolve(hop.host, std::to_string(hop.port), nothrow);
         if (rec)
         {
-            rec_.detail = "resolve " + host + ": " + rec.message();
-            co_return upstream_timed_out_ ? failure::proxy_connect_timeout : failure::proxy_unreachable;
+            rec_.detail = "resolve " + hop.host + ": " + rec.message();
+            co_return connect_failure(rec, upstream_timed_out_);
         }
         if (upstream_timed_out_)
             co_return failure::proxy_connect_timeout;
@@ -718,9 +744,7 @@ net::awaitable<std::optional<failure>> relay_session::connect_upstream()
     {
         close_upstream();
         rec_.detail = "connect " + ctx_.config.next_hop_authority() + ": " + ec.message();
-        if (upstream_timed_out_)
-            co_return failure::proxy_connect_timeout;
-        co_return ec == net::error::connection_refused ? failure::proxy_refused : failure::proxy_unreachable;
+        co_return connect_failure(ec, upstream_timed_out_);
     }
     upstream_.set_option(tcp::no_delay(true), ec);
     co_return std::nullopt;
@@ -750,21 +774,19 @@ net::awaitable<bool> relay_session::read_request_piece()
         if (ec)
         {
             close_upstream();
-            if (ec == http::error::body_limit)
-            {
-                rec_.flags |= flag_dpe;
-                co_await send_error(failure::body_too_large, {}, false);
-            }
-            else if (is_protocol_error(ec))
-            {
-                rec_.flags |= flag_dpe;
+            const auto v = decide_request_body_failure(ec);
+            rec_.flags |= v.flags;
+            if (v.answer == failure::bad_request)
                 rec_.detail = "request body: " + ec.message();
-                co_await send_error(failure::bad_request, rec_.detail, false);
-            }
-            else
-            {
-                rec_.flags |= flag_dc;
+            else if (!v.answer)
                 rec_.detail = client_timed_out_ ? "client body idle timeout" : "client closed during the request body";
+            if (v.answer)
+            {
+                // A named local: GCC mis-destroys a ?: temporary inside a co_await expression.
+                std::string reply_detail;
+                if (v.answer == failure::bad_request)
+                    reply_detail = rec_.detail;
+                co_await send_error(*v.answer, std::move(reply_detail), false);
             }
             co_return false;
         }
@@ -785,337 +807,331 @@ net::awaitable<bool> relay_session::read_request_piece()
     }
 }
 
-// Reads the upstream response head into upstream_buf_, checks the raw bytes (obs-fold, bare CR,
-// NUL... which Boost 1.81 lets through) and hands exactly the head to the parser.
-net::awaitable<std::tuple<error_code, std::size_t>> relay_session::read_response_head()
+// The upstream response head: read, checked on the raw bytes (obs-fold, bare CR, NUL... which
+// Boost 1.81 lets through), and exactly the head handed to the parser.
+net::awaitable<error_code> relay_session::read_response_head()
 {
-    constexpr std::size_t limit = bridge_config::response_head_limit;
-    std::size_t scanned = 0;
-    for (;;)
+    const auto head = co_await read_head(upstream_, upstream_buf_, bridge_config::response_head_limit, false, false);
+    if (head.ec)
+        co_return head.ec;
+    if (head.raw != framing_error::none)
     {
-        const auto data = std::string_view(static_cast<const char*>(upstream_buf_.data().data()), upstream_buf_.size());
-        const std::size_t head_len = find_head_end(data, scanned > 3 ? scanned - 3 : 0);
-        if (head_len != std::string_view::npos)
-        {
-            const std::string_view head = data.substr(0, head_len);
-            if (const auto e = check_raw_head(head); e != framing_error::none)
-            {
-                rec_.detail = "response head: " + std::string(describe(e));
-                co_return std::tuple{error_code(http::error::bad_field), head_len};
-            }
-            error_code ec;
-            res_parser_->put(net::buffer(head.data(), head.size()), ec);
-            if (!ec && !res_parser_->is_header_done())
-                ec = http::error::partial_message;
-            if (!ec)
-                upstream_buf_.consume(head_len);
-            co_return std::tuple{ec, head_len};
-        }
-        scanned = data.size();
-        if (data.size() > limit)
-            co_return std::tuple{error_code(http::error::header_limit), std::size_t{0}};
-        auto [ec, n] = co_await upstream_.async_read_some(upstream_buf_.prepare(relay_buffer_size), nothrow);
-        if (ec)
-        {
-            if (ec == net::error::eof)
-                ec = data.empty() ? error_code(http::error::end_of_stream) : error_code(http::error::partial_message);
-            co_return std::tuple{ec, std::size_t{0}};
-        }
-        upstream_buf_.commit(n);
+        rec_.detail = "response head: " + std::string(describe(head.raw));
+        co_return http::error::bad_field;
     }
+    error_code ec;
+    res_parser_->put(net::buffer(upstream_buf_.data().data(), head.len), ec);
+    if (!ec && !res_parser_->is_header_done())
+        ec = http::error::partial_message;
+    if (!ec)
+        upstream_buf_.consume(head.len);
+    co_return ec;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The exchange with the next hop. Every failure goes through judge() (the facts) and
+// core/exchange's decide_upstream_failure (the decision), then apply() (the I/O).
+
+upstream_verdict relay_session::judge(upstream_stage stage, const error_code& ec, int attempt, bool has_body,
+                                      std::size_t response_bytes, failure connect_result) const noexcept
+{
+    return decide_upstream_failure({.stage = stage,
+                                    .error = classify_io_error(ec),
+                                    .connect_result = connect_result,
+                                    .timed_out = upstream_timed_out_,
+                                    .client_gone = client_gone_ || client_timed_out_,
+                                    .request_body = has_body,
+                                    .reused = rec_.upstream_reused,
+                                    .first_attempt = attempt == 0,
+                                    .request_held = replay_held_,
+                                    .response_bytes = response_bytes});
+}
+
+net::awaitable<relay_session::step> relay_session::apply(const upstream_verdict& v, std::string reply_detail)
+{
+    rec_.flags |= v.flags;
+    stop_client_watch();
+    switch (v.next)
+    {
+    case upstream_verdict::action::resend:
+        co_return step{step::kind::resend};
+    case upstream_verdict::action::close:
+        co_return step{step::kind::done, outcome::close};
+    case upstream_verdict::action::answer:
+        break;
+    }
+    co_await send_error(v.answer, std::move(reply_detail), v.keep_client);
+    co_return step{step::kind::done, v.keep_client ? outcome::keep_alive : outcome::close};
 }
 
 net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool expect_continue)
 {
-    const auto& cfg = ctx_.config;
-    auto& req = req_parser_->get();
-    const bool proxied = cfg.via_proxy();
+    if (const auto done = co_await read_first_request_piece(has_body, expect_continue))
+        co_return *done;
+    // The request, on a pooled connection or a fresh one; at most one resend.
+    for (int attempt = 0;; ++attempt)
+    {
+        step s = co_await open_upstream(attempt, has_body);
+        if (s.what == step::kind::proceed)
+            s = co_await send_request(attempt, has_body);
+        if (s.what == step::kind::proceed)
+            s = co_await await_response_head(attempt, has_body);
+        if (s.what == step::kind::done)
+            co_return s.result;
+        if (s.what == step::kind::proceed)
+            break;
+        rec_.retried = true;
+    }
+    release_replay(); // the first response byte is here: no resend from now on
 
-    // --- 2. the first body piece is read before anything goes upstream: framing errors found in
-    // it (bad chunk lines, trailers posing as framing, the body limit) are answered with nothing
-    // forwarded. Every piece sent is held (up to --replay-limit) until the first response byte,
-    // so that the request can be resent whole if a pooled connection turns out stale. ---------
-    auto& body = req.body();
+    const unsigned status = res_parser_->get().result_int();
+    const bool body_allowed = response_has_body(is_head_, status);
+    body_framing upstream_framing;
+    if (const auto done = co_await check_response_framing(body_allowed, upstream_framing))
+        co_return *done;
+    std::size_t prefix_len = 0;
+    if (ctx_.config.via_proxy() && may_be_denial(status))
+        if (const auto done = co_await answer_denial(status, prefix_len))
+            co_return *done;
+    co_return co_await relay_response(status, body_allowed, upstream_framing, prefix_len);
+}
+
+// The first body piece is read before anything goes upstream: framing errors found in it (bad
+// chunk lines, trailers posing as framing, the body limit) are answered with nothing forwarded.
+// Every piece sent is held (up to --replay-limit) until the first response byte, so that the
+// request can be resent whole if a pooled connection turns out stale.
+net::awaitable<std::optional<relay_session::outcome>> relay_session::read_first_request_piece(bool has_body,
+                                                                                               bool expect_continue)
+{
+    auto& body = req_parser_->get().body();
     body.data = nullptr;
     body.size = 0;
     body.more = false;
     release_replay();
     replay_held_ = true;
     req_chunks_.reset();
-    if (has_body)
+    if (!has_body)
+        co_return std::nullopt;
+    if (expect_continue)
     {
-        if (expect_continue)
+        static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [ec, n] = co_await net::async_write(client_, net::buffer(continue_line), nothrow);
+        if (ec)
         {
-            static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-            auto [ec, n] = co_await net::async_write(client_, net::buffer(continue_line), nothrow);
-            if (ec)
-            {
-                rec_.flags |= flag_dc;
-                co_return outcome::close;
-            }
-        }
-        if (req_framing_.type == body_framing::kind::chunked && !start_chunk_check(req_chunks_, client_buf_))
-        {
-            rec_.flags |= flag_dpe;
-            rec_.detail = std::string(describe(req_chunks_->error()));
-            co_await send_error(failure::bad_request, rec_.detail, false);
+            rec_.flags |= flag_dc;
             co_return outcome::close;
         }
-        if (!co_await read_request_piece())
-            co_return outcome::close;
     }
-
-    // --- 3. the request, on a pooled connection or a fresh one; at most one resend --------------
-    for (int attempt = 0;; ++attempt)
+    if (req_framing_.type == body_framing::kind::chunked && !start_chunk_check(req_chunks_, client_buf_))
     {
-        bool reused = false;
-        if (auto s = attempt == 0 ? worker_.pool.take() : std::nullopt)
-        {
-            upstream_ = std::move(*s);
-            upstream_buf_.clear();
-            reused = true;
-        }
-        else if (auto f = co_await connect_upstream())
-        {
-            rec_.flags |= *f == failure::proxy_connect_timeout ? (flag_uf | flag_ut) : flag_uf;
-            co_await send_error(*f, rec_.detail, !has_body);
-            co_return has_body ? outcome::close : outcome::keep_alive;
-        }
-        rec_.upstream_reused = reused;
-        if (attempt == 0 && !reused)
-            release_replay(); // a fresh connection is never resent on: hold nothing
-        if (!upstream_.non_blocking())
-        {
-            error_code ignored;
-            upstream_.non_blocking(true, ignored); // for write_now's first, synchronous attempt
-        }
-        const auto resend = [&](bool response_bytes) {
-            return may_resend({.reused = reused,
-                               .first_attempt = attempt == 0,
-                               .response_bytes = response_bytes,
-                               .request_held = replay_held_,
-                               .timed_out = upstream_timed_out_,
-                               .client_gone = client_gone_ || client_timed_out_});
-        };
-        if (attempt > 0 && has_body)
-        {
-            // The resend carries every body byte held so far, then reads on from the client.
-            body.data = replay_.empty() ? nullptr : replay_.data();
-            body.size = replay_.size();
-            body.more = !req_parser_->is_done();
-        }
+        rec_.detail = std::string(describe(req_chunks_->error()));
+        co_await refuse(flag_dpe, failure::bad_request, rec_.detail);
+        co_return outcome::close;
+    }
+    if (!co_await read_request_piece())
+        co_return outcome::close;
+    co_return std::nullopt;
+}
 
-        phase_ = phase::request_body;
+// A pooled connection (first attempt only) or a fresh one.
+net::awaitable<relay_session::step> relay_session::open_upstream(int attempt, bool has_body)
+{
+    bool reused = false;
+    if (auto s = attempt == 0 ? worker_.pool.take() : std::nullopt)
+    {
+        upstream_ = std::move(*s);
+        upstream_buf_.clear();
+        reused = true;
+    }
+    else if (const auto f = co_await connect_upstream())
+        co_return co_await apply(judge(upstream_stage::connect, {}, attempt, has_body, 0, *f), rec_.detail);
+    rec_.upstream_reused = reused;
+    if (attempt == 0 && !reused)
+        release_replay(); // a fresh connection is never resent on: hold nothing
+    if (!upstream_.non_blocking())
+    {
+        error_code ignored;
+        upstream_.non_blocking(true, ignored); // for write_now's first, synchronous attempt
+    }
+    if (attempt > 0 && has_body)
+    {
+        // The resend carries every body byte held so far, then reads on from the client.
+        auto& body = req_parser_->get().body();
+        body.data = replay_.empty() ? nullptr : replay_.data();
+        body.size = replay_.size();
+        body.more = !req_parser_->is_done();
+    }
+    co_return step{};
+}
+
+// The head and the first body piece go out in one write, then one client read per write.
+net::awaitable<relay_session::step> relay_session::send_request(int attempt, bool has_body)
+{
+    const auto& cfg = ctx_.config;
+    phase_ = phase::request_body;
+    set_deadline(cfg.body_idle_timeout);
+    req_sr_.emplace(req_parser_->get());
+    auto write_error = co_await write_now(upstream_, *req_sr_, false);
+    if (write_error == http::error::need_buffer)
+        write_error = {};
+    if (attempt > 0)
+        release_replay(); // no second resend: nothing more to hold
+    while (!write_error && !req_sr_->is_done())
+    {
+        if (!co_await read_request_piece())
+            co_return step{step::kind::done, outcome::close};
         set_deadline(cfg.body_idle_timeout);
-        req_sr_.emplace(req);
-        // The head and the first body piece go out in one write, then one client read per write.
-        auto write_error = co_await write_now(upstream_, *req_sr_, false);
+        write_error = co_await write_now(upstream_, *req_sr_, false);
         if (write_error == http::error::need_buffer)
             write_error = {};
-        if (attempt > 0)
-            release_replay(); // no second resend: nothing more to hold
-        while (!write_error && !req_sr_->is_done())
-        {
-            if (!co_await read_request_piece())
-                co_return outcome::close;
-            set_deadline(cfg.body_idle_timeout);
-            write_error = co_await write_now(upstream_, *req_sr_, false);
-            if (write_error == http::error::need_buffer)
-                write_error = {};
-        }
-        if (write_error)
-        {
-            const bool head_sent = req_sr_->is_header_done();
-            error_code ignored;
-            const bool answered = upstream_.is_open() && upstream_.available(ignored) > 0;
-            close_upstream();
-            if (client_gone_ || client_timed_out_)
-            {
-                rec_.flags |= flag_dc;
-                co_return outcome::close;
-            }
-            if (resend(answered))
-            {
-                rec_.retried = true;
-                continue;
-            }
-            rec_.flags |= upstream_timed_out_ ? flag_ut : flag_ur;
-            rec_.detail = (head_sent ? "write request body: " : "write request head: ") + write_error.message();
-            co_await send_error(upstream_timed_out_ ? failure::proxy_timeout : failure::proxy_reset, rec_.detail,
-                                !has_body);
-            co_return has_body ? outcome::close : outcome::keep_alive;
-        }
-
-        // --- 4. the response head, watching the client meanwhile --------------------------------
-        phase_ = phase::response_head;
-        set_deadline(cfg.response_header_timeout);
-        want_client_watch();
-        bool retry = false;
-        for (;;)
-        {
-            res_parser_.emplace();
-            res_parser_->body_limit(boost::none); // a stream may be as long as it likes
-            res_parser_->header_limit(bridge_config::response_head_limit);
-            if (is_head_)
-                res_parser_->skip(true);
-            const std::size_t before = upstream_buf_.size();
-            auto [ec, head_len] = co_await read_response_head();
-            if (!ec)
-            {
-                const unsigned status = res_parser_->get().result_int();
-                if (status >= 100 && status < 200)
-                    continue; // interim answers are not relayed (we answered 100 ourselves)
-                break;
-            }
-            close_upstream();
-            if (client_gone_)
-            {
-                rec_.flags |= flag_dc;
-                co_return outcome::close;
-            }
-            if (upstream_timed_out_)
-            {
-                rec_.flags |= flag_ut;
-                rec_.detail = "no response headers in time";
-                stop_client_watch();
-                co_await send_error(failure::proxy_timeout, {}, false);
-                co_return outcome::close;
-            }
-            const bool nothing_received = before == 0 && upstream_buf_.size() == 0 &&
-                                          (ec == http::error::end_of_stream || ec == net::error::connection_reset ||
-                                           ec == net::error::eof || ec == net::error::broken_pipe);
-            // A pooled connection closed under us: resend once if the request is still held.
-            if (resend(!nothing_received))
-            {
-                stop_client_watch();
-                rec_.retried = true;
-                retry = true;
-                break;
-            }
-            stop_client_watch();
-            if (is_protocol_error(ec))
-            {
-                rec_.flags |= flag_upe;
-                if (rec_.detail.empty())
-                    rec_.detail = "response head: " + ec.message();
-                co_await send_error(failure::proxy_bad_response, rec_.detail, !has_body);
-            }
-            else
-            {
-                rec_.flags |= flag_ur;
-                rec_.detail = "response head: " + ec.message();
-                co_await send_error(failure::proxy_reset, rec_.detail, !has_body);
-            }
-            co_return has_body ? outcome::close : outcome::keep_alive;
-        }
-        if (retry)
-            continue;
-        break;
     }
-    release_replay(); // the first response byte is here: no resend from now on
+    if (!write_error)
+        co_return step{};
+    const bool head_sent = req_sr_->is_header_done();
+    error_code ignored;
+    const std::size_t answered = upstream_.is_open() ? upstream_.available(ignored) : 0;
+    close_upstream();
+    const auto v = judge(upstream_stage::send_request, write_error, attempt, has_body, answered);
+    if (v.next == upstream_verdict::action::answer)
+        rec_.detail = (head_sent ? "write request body: " : "write request head: ") + write_error.message();
+    co_return co_await apply(v, rec_.detail);
+}
 
-    auto& res = res_parser_->get();
-    const unsigned status = res.result_int();
-    const bool body_allowed = !is_head_ && status != 204 && status != 304;
-    const auto res_framing = decide_response_framing(res.base());
-    auto e = res_framing.error;
-    if (e == framing_error::none && body_allowed && !frames_alike(res_framing.body, *res_parser_))
+// The response head, watching the client meanwhile. Interim (1xx) answers are not relayed: the
+// bridge answered 100 Continue itself.
+net::awaitable<relay_session::step> relay_session::await_response_head(int attempt, bool has_body)
+{
+    phase_ = phase::response_head;
+    set_deadline(ctx_.config.response_header_timeout);
+    want_client_watch();
+    for (;;)
+    {
+        res_parser_.emplace();
+        res_parser_->body_limit(boost::none); // a stream may be as long as it likes
+        res_parser_->header_limit(bridge_config::response_head_limit);
+        if (is_head_)
+            res_parser_->skip(true);
+        const std::size_t before = upstream_buf_.size();
+        const auto ec = co_await read_response_head();
+        if (!ec)
+        {
+            const unsigned status = res_parser_->get().result_int();
+            if (status >= 100 && status < 200)
+                continue;
+            co_return step{};
+        }
+        close_upstream();
+        const auto v = judge(upstream_stage::response_head, ec, attempt, has_body, before + upstream_buf_.size());
+        if (v.next != upstream_verdict::action::answer)
+            co_return co_await apply(v, {});
+        if (v.answer == failure::proxy_timeout)
+        {
+            rec_.detail = "no response headers in time";
+            co_return co_await apply(v, {});
+        }
+        if (v.answer != failure::proxy_bad_response || rec_.detail.empty())
+            rec_.detail = "response head: " + ec.message();
+        co_return co_await apply(v, rec_.detail);
+    }
+}
+
+// The response's framing decision; a head the bridge will not relay is answered with a 502.
+net::awaitable<std::optional<relay_session::outcome>> relay_session::check_response_framing(bool body_allowed,
+                                                                                             body_framing& framing)
+{
+    const auto decision = decide_response_framing(res_parser_->get().base());
+    auto e = decision.error;
+    if (e == framing_error::none && body_allowed && !frames_alike(decision.body, *res_parser_))
         e = framing_error::transfer_encoding_not_chunked;
     res_chunks_.reset();
-    if (e == framing_error::none && body_allowed && res_framing.body.type == body_framing::kind::chunked &&
+    if (e == framing_error::none && body_allowed && decision.body.type == body_framing::kind::chunked &&
         !start_chunk_check(res_chunks_, upstream_buf_))
         e = res_chunks_->error();
-    if (e != framing_error::none)
+    if (e == framing_error::none)
     {
+        framing = decision.body;
+        co_return std::nullopt;
+    }
+    close_upstream();
+    rec_.detail = "response framing: " + std::string(describe(e));
+    co_return (co_await apply(decide_upstream_failure({.stage = upstream_stage::response_framing}), rec_.detail))
+        .result;
+}
+
+// The proxy's own denial is answered by the bridge, not relayed. Reads the start of the body
+// (kept in relay_buf_, `prefix_len` bytes, relayed first when it is no denial).
+net::awaitable<std::optional<relay_session::outcome>> relay_session::answer_denial(unsigned status,
+                                                                                    std::size_t& prefix_len)
+{
+    static_assert(denial_body_prefix_bytes <= relay_buffer_size, "the denial prefix is read into relay_buf_");
+    auto& res = res_parser_->get();
+    while (!res_parser_->is_done() && prefix_len < denial_body_prefix_bytes)
+    {
+        auto& body = res.body();
+        body.data = relay_buf_ + prefix_len;
+        body.size = denial_body_prefix_bytes - prefix_len;
+        auto ec = co_await read_body_some(upstream_, upstream_buf_, *res_parser_, res_chunks_ ? &*res_chunks_ : nullptr);
+        if (ec == http::error::need_buffer)
+            ec = {};
+        prefix_len = denial_body_prefix_bytes - body.size;
+        if (!ec)
+            continue;
         close_upstream();
-        stop_client_watch();
-        rec_.flags |= flag_upe;
-        rec_.detail = "response framing: " + std::string(describe(e));
-        co_await send_error(failure::proxy_bad_response, rec_.detail, true);
-        co_return outcome::keep_alive;
+        const auto v = judge(upstream_stage::denial_prefix, ec, 1, true, 1);
+        if (v.next == upstream_verdict::action::answer)
+            rec_.detail = "response body: " + ec.message();
+        co_return (co_await apply(v, rec_.detail)).result;
     }
+    std::vector<std::pair<std::string, std::string>> headers;
+    for (const auto& f : res)
+        headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
+    const auto denial = recognise_denial(status, res.reason(), headers, std::string_view(relay_buf_, prefix_len));
+    if (!denial)
+        co_return std::nullopt;
+    stop_client_watch();
+    rec_.flags |= flag_pd;
+    rec_.detail = denial->kind + ": " + denial->detail;
+    // Keep the proxy connection only if the denial page was read completely, and exactly.
+    return_upstream(res_parser_->is_done() && res_parser_->keep_alive(), false);
+    ctx_.log.write(log_level::warn, "proxy denied the request",
+                   {{"proxy", ctx_.config.next_hop_authority()},
+                    {"denial", denial->kind},
+                    {"reason", denial->detail},
+                    {"fix", "docker sandbox network proxy <sandbox> --allow-host " + ctx_.config.target_host}});
+    co_await send_error(failure::proxy_denied, denial->detail, client_keep_alive_);
+    co_return client_keep_alive_ ? outcome::keep_alive : outcome::close;
+}
 
-    // --- 5. the proxy's own denial is answered by us, not relayed -------------------------------
-    std::size_t prefix_len = 0;
-    if (proxied && may_be_denial(status))
-    {
-        static_assert(denial_body_prefix_bytes <= relay_buffer_size, "the denial prefix is read into relay_buf_");
-        while (!res_parser_->is_done() && prefix_len < denial_body_prefix_bytes)
-        {
-            auto& body = res.body();
-            body.data = relay_buf_ + prefix_len;
-            body.size = denial_body_prefix_bytes - prefix_len;
-            auto ec = co_await read_body_some(upstream_, upstream_buf_, *res_parser_, res_chunks_ ? &*res_chunks_ : nullptr);
-            if (ec == http::error::need_buffer)
-                ec = {};
-            prefix_len = denial_body_prefix_bytes - body.size;
-            if (ec)
-            {
-                close_upstream();
-                stop_client_watch();
-                if (client_gone_)
-                {
-                    rec_.flags |= flag_dc;
-                    co_return outcome::close;
-                }
-                rec_.flags |= upstream_timed_out_ ? flag_ut : is_protocol_error(ec) ? flag_upe : flag_ur;
-                rec_.detail = "response body: " + ec.message();
-                co_await send_error(upstream_timed_out_ ? failure::proxy_timeout
-                                    : is_protocol_error(ec) ? failure::proxy_bad_response
-                                                            : failure::proxy_reset,
-                                    rec_.detail, true);
-                co_return outcome::keep_alive;
-            }
-        }
-        std::vector<std::pair<std::string, std::string>> headers;
-        for (const auto& f : res)
-            headers.emplace_back(std::string(f.name_string()), std::string(f.value()));
-        if (auto denial = recognise_denial(status, res.reason(), headers, std::string_view(relay_buf_, prefix_len)))
-        {
-            stop_client_watch();
-            rec_.flags |= flag_pd;
-            rec_.detail = denial->kind + ": " + denial->detail;
-            // Keep the proxy connection only if the denial page was read completely, and exactly.
-            if (res_parser_->is_done() && res_parser_->keep_alive() && upstream_buf_.size() == 0)
-                worker_.pool.put(std::move(upstream_));
-            else
-                close_upstream();
-            ctx_.log.write(log_level::warn, "proxy denied the request",
-                           {{"proxy", ctx_.config.next_hop_authority()},
-                            {"denial", denial->kind},
-                            {"reason", denial->detail},
-                            {"fix", "docker sandbox network proxy <sandbox> --allow-host " + ctx_.config.target_host}});
-            co_await send_error(failure::proxy_denied, denial->detail, client_keep_alive_);
-            co_return client_keep_alive_ ? outcome::keep_alive : outcome::close;
-        }
-    }
+// Back to the pool when HTTP allows and nothing is left over (out of step otherwise), or closed.
+void relay_session::return_upstream(bool upstream_keep_alive, bool close_delimited)
+{
+    if (may_pool(upstream_keep_alive, close_delimited, upstream_.is_open(), upstream_buf_.size()))
+        worker_.pool.put(std::move(upstream_));
+    else
+        close_upstream();
+}
 
-    // --- 6. relay the response: each upstream read followed by its client write -----------------
+// Relays the response: each upstream read followed by its client write, the framing towards the
+// client derived from the decision (never the fields as received).
+net::awaitable<relay_session::outcome> relay_session::relay_response(unsigned status, bool body_allowed,
+                                                                     const body_framing& upstream_framing,
+                                                                     std::size_t prefix_len)
+{
+    auto& res = res_parser_->get();
     if (!cap_.is_null())
         cap_["upstream_response"] = {{"status", status}, {"reason", std::string(res.reason())},
                                      {"headers", fields_json(res.base())}};
     ctx_.policy.rewrite_response(res.base());
-    bool keep = client_keep_alive_ && !ctx_.draining.load();
-    using kind = body_framing::kind;
-    const bool upstream_close_delimited = body_allowed && res_framing.body.type == kind::none;
-    // The framing towards the client, derived from the decision (never the fields as received).
-    body_framing out = res_framing.body;
-    if (!body_allowed && out.type == kind::chunked)
-        out.type = kind::none; // no body follows HEAD, 204 or 304: no last chunk either
-    else if (body_allowed && out.type == kind::chunked && client_version_ < 11)
-        out.type = kind::none; // HTTP/1.0 client: no chunked, the close ends the body
-    else if (body_allowed && out.type == kind::none && client_version_ >= 11)
-        out.type = kind::chunked; // close-delimited upstream re-framed, so a cut stays visible
-    if (body_allowed && out.type == kind::none)
-        keep = false;
+    const body_framing out = client_framing(upstream_framing, body_allowed, client_version_);
+    const bool keep = keep_after_response(client_keep_alive_, ctx_.draining.load(), body_allowed, out);
     apply_framing(res.base(), out);
     res.version(11);
     res.keep_alive(keep);
-    const bool client_close_delimited = body_allowed && out.type == kind::none;
+    const bool client_close_delimited = body_allowed && out.type == body_framing::kind::none;
     const bool count_sse = istarts_with(res[http::field::content_type], "text/event-stream");
 
     phase_ = phase::response_body;
-    set_deadline(cfg.body_idle_timeout);
+    set_deadline(ctx_.config.body_idle_timeout);
     if (!cap_.is_null())
     {
         cap_["response"] = {{"status", status}, {"headers", fields_json(res.base())}};
@@ -1124,27 +1140,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             cap_["sse_event_us"] = nlohmann::json::array();
     }
     res_sr_.emplace(res);
-    // The head goes out with the first body piece when that piece is already buffered (one write
-    // instead of two), and alone before any wait for upstream bytes, so the client never waits
-    // for its head on the model.
-    bool head_sent = false;
-    auto note_head_sent = [&] {
-        head_sent = true;
-        rec_.status = status;
-        rec_.ttfb_us = micros(clock::now() - start_);
-    };
-    auto send_head = [&]() -> net::awaitable<bool> {
-        const auto ec = co_await write_now(client_, *res_sr_, true);
-        if (ec)
-        {
-            close_upstream();
-            rec_.flags |= flag_dc;
-            co_return false;
-        }
-        note_head_sent();
-        co_return true;
-    };
-
+    head_sent_ = false;
     bool prefix_pending = prefix_len > 0;
     while (!res_sr_->is_done())
     {
@@ -1158,52 +1154,11 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
         }
         else if (!res_parser_->is_done())
         {
-            char* const piece = piece_;
-            const std::size_t cap = piece_cap_;
-            body.data = piece;
-            body.size = cap;
-            set_deadline(cfg.body_idle_timeout);
-            error_code ec;
-            if (!parse_buffered(upstream_buf_, *res_parser_, ec))
-            {
-                if (!head_sent && !co_await send_head())
-                    co_return outcome::close;
-                // About to wait on upstream (a stream): the request's buffer is not needed.
-                if (client_buf_.size() == 0 && client_buf_.capacity() > 0)
-                    client_buf_.shrink_to_fit();
-                ec = co_await read_body_some(upstream_, upstream_buf_, *res_parser_,
-                                             res_chunks_ ? &*res_chunks_ : nullptr);
-            }
-            if (ec == http::error::need_buffer)
-                ec = {};
-            if (ec && !head_sent && !co_await send_head())
+            const auto piece = co_await read_response_piece(status, client_close_delimited);
+            if (!piece)
                 co_return outcome::close;
-            if (ec)
-            {
-                // Headers are out: the only honest signal left is a cut connection (no last chunk).
-                if (client_gone_)
-                    rec_.flags |= flag_dc;
-                else if (upstream_timed_out_)
-                    rec_.flags |= flag_ut;
-                else if (is_protocol_error(ec))
-                    rec_.flags |= flag_upe;
-                else
-                    rec_.flags |= flag_ur;
-                rec_.detail = "response body: " + ec.message();
-                close_upstream();
-                if (client_close_delimited && client_.is_open())
-                {
-                    error_code ignored;
-                    client_.set_option(net::socket_base::linger(true, 0), ignored); // RST, not a clean EOF
-                }
-                co_return outcome::close;
-            }
-            body.size = cap - body.size;
-            body.more = !res_parser_->is_done();
-            if (body.size == 0 && body.more)
-                continue; // only framing was read (see the request loop)
-            body.data = body.size > 0 ? piece : nullptr;
-            note_piece(body.size, upstream_buf_);
+            if (!*piece)
+                continue; // only framing was read (see read_request_piece)
         }
         else
         {
@@ -1211,43 +1166,112 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
             body.size = 0;
             body.more = false;
         }
-        std::size_t events = 0;
-        if (count_sse && body.size > 0)
-            events = sse_.feed(std::string_view(static_cast<const char*>(body.data), body.size));
-        rec_.sse_events += events;
-        rec_.bytes_out += body.size;
-        if (body.size > 0)
-            capture_piece(body.data, body.size, events, "response_body");
-        set_deadline(cfg.body_idle_timeout);
-        const bool with_head = !head_sent;
-        auto ec = co_await write_now(client_, *res_sr_, false);
-        if (ec == http::error::need_buffer)
-            ec = {};
-        if (with_head && res_sr_->is_header_done())
-            note_head_sent();
-        if (ec)
-        {
-            rec_.flags |= flag_dc;
-            rec_.detail = "client write: " + ec.message();
-            close_upstream();
+        if (!co_await forward_response_piece(status, count_sse))
             co_return outcome::close;
-        }
     }
     stop_client_watch();
-
-    // --- 7. clean end: both connections stay alive where HTTP allows -------------------------
-    // A connection with bytes left over after the response (more than its Content-Length, or
-    // anything after the last chunk) is out of step with the proxy: never reused.
-    if (res_parser_->keep_alive() && !upstream_close_delimited && upstream_.is_open() && upstream_buf_.size() == 0)
-        worker_.pool.put(std::move(upstream_));
-    else
-        close_upstream();
+    return_upstream(res_parser_->keep_alive(), body_allowed && upstream_framing.type == body_framing::kind::none);
     if (!keep)
     {
         co_await lingering_close();
         co_return outcome::close;
     }
     co_return outcome::keep_alive;
+}
+
+// The head goes out with the first body piece when that piece is already buffered (one write
+// instead of two), and alone before any wait for upstream bytes, so the client never waits for
+// its head on the model.
+net::awaitable<bool> relay_session::send_response_head(unsigned status)
+{
+    const auto ec = co_await write_now(client_, *res_sr_, true);
+    if (ec)
+    {
+        close_upstream();
+        rec_.flags |= flag_dc;
+        co_return false;
+    }
+    note_head_sent(status);
+    co_return true;
+}
+
+void relay_session::note_head_sent(unsigned status)
+{
+    head_sent_ = true;
+    rec_.status = status;
+    rec_.ttfb_us = micros(clock::now() - start_);
+}
+
+// Reads the next response body piece and points the body at it: true when there is a piece,
+// false when only framing was read, nullopt when the exchange is over (cut or client gone).
+net::awaitable<std::optional<bool>> relay_session::read_response_piece(unsigned status, bool client_close_delimited)
+{
+    auto& body = res_parser_->get().body();
+    char* const piece = piece_;
+    const std::size_t cap = piece_cap_;
+    body.data = piece;
+    body.size = cap;
+    set_deadline(ctx_.config.body_idle_timeout);
+    error_code ec;
+    if (!parse_buffered(upstream_buf_, *res_parser_, ec))
+    {
+        if (!head_sent_ && !co_await send_response_head(status))
+            co_return std::nullopt;
+        // About to wait on upstream (a stream): the request's buffer is not needed.
+        if (client_buf_.size() == 0 && client_buf_.capacity() > 0)
+            client_buf_.shrink_to_fit();
+        ec = co_await read_body_some(upstream_, upstream_buf_, *res_parser_, res_chunks_ ? &*res_chunks_ : nullptr);
+    }
+    if (ec == http::error::need_buffer)
+        ec = {};
+    if (ec && !head_sent_ && !co_await send_response_head(status))
+        co_return std::nullopt;
+    if (ec)
+    {
+        // The head is out: the only honest signal left is a cut connection (no last chunk).
+        rec_.flags |= judge(upstream_stage::response_body, ec, 1, true, 1).flags;
+        rec_.detail = "response body: " + ec.message();
+        close_upstream();
+        if (client_close_delimited && client_.is_open())
+        {
+            error_code ignored;
+            client_.set_option(net::socket_base::linger(true, 0), ignored); // RST, not a clean EOF
+        }
+        co_return std::nullopt;
+    }
+    body.size = cap - body.size;
+    body.more = !res_parser_->is_done();
+    if (body.size == 0 && body.more)
+        co_return false;
+    body.data = body.size > 0 ? piece : nullptr;
+    note_piece(body.size, upstream_buf_);
+    co_return true;
+}
+
+// Counts and captures the piece the body points at and writes it (with the head, if not out yet).
+net::awaitable<bool> relay_session::forward_response_piece(unsigned status, bool count_sse)
+{
+    auto& body = res_parser_->get().body();
+    std::size_t events = 0;
+    if (count_sse && body.size > 0)
+        events = sse_.feed(std::string_view(static_cast<const char*>(body.data), body.size));
+    rec_.sse_events += events;
+    rec_.bytes_out += body.size;
+    if (body.size > 0)
+        capture_piece(body.data, body.size, events, "response_body");
+    set_deadline(ctx_.config.body_idle_timeout);
+    const bool with_head = !head_sent_;
+    auto ec = co_await write_now(client_, *res_sr_, false);
+    if (ec == http::error::need_buffer)
+        ec = {};
+    if (with_head && res_sr_->is_header_done())
+        note_head_sent(status);
+    if (!ec)
+        co_return true;
+    rec_.flags |= flag_dc;
+    rec_.detail = "client write: " + ec.message();
+    close_upstream();
+    co_return false;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1257,10 +1281,10 @@ net::awaitable<void> relay_session::send_error(failure what, std::string detail,
     const auto reply = make_error_reply(what, ctx_.config, detail);
     // What the failure journal keeps as this hop's last failure (access_log::access).
     rec_.failure_kind = to_string(what);
-    rec_.failure_hop = failure_hop(what, ctx_.config.direct || !ctx_.config.proxy);
+    rec_.failure_hop = failure_hop(what, !ctx_.config.via_proxy());
     rec_.failure_message = reply.message;
     rec_.failure_fix = reply.fix;
-    keep_alive = keep_alive && client_keep_alive_ && !ctx_.draining.load();
+    keep_alive = keep_client_connection(keep_alive, client_keep_alive_, ctx_.draining.load());
     http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
     res.reason(reason_phrase(reply.status));
     res.set(http::field::content_type, "application/json");

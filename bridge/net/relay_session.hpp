@@ -5,6 +5,7 @@
 
 #include "access_log.hpp"
 #include "core/error_reply.hpp"
+#include "core/exchange.hpp"
 #include "core/framing_check.hpp"
 #include "core/sse_counter.hpp"
 #include "relay_context.hpp"
@@ -62,16 +63,57 @@ public:
 private:
     enum class phase { idle, head, request_body, connecting, response_head, response_body, replying };
     enum class outcome { keep_alive, close };
+    /// Where an exchange stands after one of its steps: carry on, resend, or over with `result`.
+    struct step
+    {
+        enum class kind { proceed, resend, done } what = kind::proceed;
+        outcome result = outcome::close;
+    };
+    struct head_read
+    {
+        boost::system::error_code ec;
+        std::size_t len = 0;                   ///< bytes of the head, its blank line included
+        framing_error raw = framing_error::none; ///< check_raw_head on those bytes
+    };
+    template <class T>
+    using task = boost::asio::awaitable<T>;
+    using error_code = boost::system::error_code;
 
-    boost::asio::awaitable<void> run(std::shared_ptr<relay_session> self);
-    boost::asio::awaitable<void> watchdog(std::shared_ptr<relay_session> self);
-    boost::asio::awaitable<outcome> serve_one(bool first);
-    boost::asio::awaitable<outcome> relay(bool has_body, bool expect_continue);
-    boost::asio::awaitable<bool> read_request_piece();
-    boost::asio::awaitable<std::tuple<boost::system::error_code, std::size_t>> read_response_head();
-    boost::asio::awaitable<std::optional<failure>> connect_upstream();
-    boost::asio::awaitable<void> send_error(failure what, std::string detail, bool keep_alive);
-    boost::asio::awaitable<void> lingering_close();
+    task<void> run(std::shared_ptr<relay_session> self);
+    task<void> watchdog(std::shared_ptr<relay_session> self);
+    // The client side: one request head, checked and admitted.
+    task<head_read> read_head(tcp::socket& from, boost::beast::flat_buffer& buf, std::size_t limit, bool request,
+                              bool first);
+    task<outcome> serve_one(bool first);
+    task<std::optional<std::size_t>> read_request_head(bool first);
+    task<bool> parse_request_head(std::size_t head_len);
+    task<std::optional<std::string>> admit_request();
+    task<void> refuse(unsigned flags, failure what, std::string detail);
+    void begin_request();
+    // The next hop: request out, response head in; every failure through judge() and apply().
+    task<outcome> relay(bool has_body, bool expect_continue);
+    task<std::optional<outcome>> read_first_request_piece(bool has_body, bool expect_continue);
+    task<bool> read_request_piece();
+    task<step> open_upstream(int attempt, bool has_body);
+    task<std::optional<failure>> connect_upstream();
+    task<step> send_request(int attempt, bool has_body);
+    task<step> await_response_head(int attempt, bool has_body);
+    task<error_code> read_response_head();
+    upstream_verdict judge(upstream_stage stage, const error_code& ec, int attempt, bool has_body,
+                           std::size_t response_bytes, failure connect_result = failure::proxy_unreachable) const noexcept;
+    task<step> apply(const upstream_verdict& v, std::string reply_detail);
+    // The response: framing, a proxy denial, then the body relayed piece by piece.
+    task<std::optional<outcome>> check_response_framing(bool body_allowed, body_framing& framing);
+    task<std::optional<outcome>> answer_denial(unsigned status, std::size_t& prefix_len);
+    task<outcome> relay_response(unsigned status, bool body_allowed, const body_framing& upstream_framing,
+                                 std::size_t prefix_len);
+    task<bool> send_response_head(unsigned status);
+    void note_head_sent(unsigned status);
+    task<std::optional<bool>> read_response_piece(unsigned status, bool client_close_delimited);
+    task<bool> forward_response_piece(unsigned status, bool count_sse);
+    void return_upstream(bool upstream_keep_alive, bool close_delimited);
+    task<void> send_error(failure what, std::string detail, bool keep_alive);
+    task<void> lingering_close();
 
     void set_deadline(std::chrono::milliseconds d);
     void on_deadline();
@@ -132,6 +174,7 @@ private:
     unsigned client_version_ = 11;
     bool client_keep_alive_ = true;
     bool is_head_ = false;
+    bool head_sent_ = false; ///< the response head has gone to the client
     sse_counter sse_;
     nlohmann::json cap_; ///< the exchange being captured (null when --capture is off)
 
