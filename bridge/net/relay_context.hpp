@@ -3,12 +3,12 @@
 // the per-worker state (io_context, upstream pool, registry of live sessions for draining).
 
 #include "access_log.hpp"
+#include "client_watch_sweeper.hpp"
 #include "core/bridge_config.hpp"
 #include "core/header_policy.hpp"
 #include "upstream_pool.hpp"
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/steady_timer.hpp>
 
 #include <atomic>
 #include <functional>
@@ -40,7 +40,7 @@ struct relay_context
 struct worker
 {
     explicit worker(const bridge_config& c)
-        : ioc(1), pool(c.upstream_idle, bridge_config::pool_size), watch_sweep(ioc)
+        : ioc(1), pool(c.upstream_idle, bridge_config::pool_size), watch_sweeper(ioc, bridge_config::client_watch_delay)
     {
     }
     // Declaration order matters for destruction: the pool's sockets go before the io_context,
@@ -48,11 +48,8 @@ struct worker
     std::unordered_set<relay_session*> sessions;
     boost::asio::io_context ioc;
     upstream_pool pool;
-    // Client watches start only for waits on upstream that outlast a few milliseconds (see
-    // relay_session::want_client_watch): sessions that still need one, and the sweep timer.
-    std::size_t watch_pending = 0;
-    bool watch_sweep_armed = false;
-    boost::asio::steady_timer watch_sweep;
+    /// Starts client watches for waits on upstream that outlast a few milliseconds.
+    client_watch_sweeper watch_sweeper;
 };
 
 } // namespace mrb

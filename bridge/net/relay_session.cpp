@@ -275,56 +275,21 @@ void relay_session::on_deadline()
 
 // ---------------------------------------------------------------------------------------------
 // Client watch: while we wait on upstream, a client EOF/reset must cancel the upstream at once.
-// async_wait does not consume bytes, so a pipelined next request stays in the socket.
-//
-// An async_wait costs an epoll_ctl to arm and a wake-up to cancel, which doubled the system calls
-// of a short request. So a wait on upstream only asks for a watch, and a per-worker sweep starts
-// the watch once the wait has lasted client_watch_delay: an abandoned generation is still
-// stopped within a few tens of milliseconds, and a quick answer never pays for a watch.
-
-namespace {
-constexpr auto client_watch_delay = bridge_config::client_watch_delay;
-}
+// async_wait does not consume bytes, so a pipelined next request stays in the socket. The watch
+// starts only once the wait has lasted a few milliseconds (client_watch_sweeper.hpp says why).
 
 void relay_session::want_client_watch()
 {
     if (watch_wanted_)
         return;
     watch_wanted_ = true;
-    watch_started_ = false;
-    watch_wanted_since_ = clock::now();
-    ++worker_.watch_pending;
-    arm_watch_sweep(worker_);
+    worker_.watch_sweeper.request(*this);
 }
 
-void relay_session::arm_watch_sweep(worker& w)
+void relay_session::on_watch_due()
 {
-    if (w.watch_sweep_armed)
-        return;
-    w.watch_sweep_armed = true;
-    w.watch_sweep.expires_after(client_watch_delay);
-    w.watch_sweep.async_wait([&w](error_code ec) {
-        if (ec)
-            return; // the worker is going away
-        w.watch_sweep_armed = false;
-        on_watch_sweep(w);
-    });
-}
-
-void relay_session::on_watch_sweep(worker& w)
-{
-    const auto now = clock::now();
-    for (auto* s : w.sessions)
-    {
-        if (!s->watch_wanted_ || s->watch_started_ || now - s->watch_wanted_since_ < client_watch_delay)
-            continue;
-        s->watch_started_ = true;
-        --w.watch_pending;
-        if (s->client_.is_open())
-            s->start_client_watch();
-    }
-    if (w.watch_pending > 0)
-        arm_watch_sweep(w);
+    if (client_.is_open())
+        start_client_watch();
 }
 
 void relay_session::start_client_watch()
@@ -337,9 +302,9 @@ void relay_session::start_client_watch()
 
 void relay_session::stop_client_watch()
 {
-    if (watch_wanted_ && !watch_started_)
-        --worker_.watch_pending;
-    watch_wanted_ = watch_started_ = false;
+    if (watch_wanted_)
+        worker_.watch_sweeper.cancel(*this);
+    watch_wanted_ = false;
     if (!watching_)
         return;
     watching_ = false;

@@ -29,7 +29,7 @@
 
 namespace mrb {
 
-class relay_session : public std::enable_shared_from_this<relay_session>
+class relay_session : public std::enable_shared_from_this<relay_session>, private client_watch_sweeper::target
 {
 public:
     using tcp = boost::asio::ip::tcp;
@@ -118,8 +118,7 @@ private:
     void set_deadline(std::chrono::milliseconds d);
     void on_deadline();
     void want_client_watch();
-    static void arm_watch_sweep(worker& w);
-    static void on_watch_sweep(worker& w);
+    void on_watch_due() override;
     void start_client_watch();
     void stop_client_watch();
     void on_client_readable(boost::system::error_code ec, unsigned generation);
@@ -146,9 +145,7 @@ private:
     bool client_timed_out_ = false;
     bool upstream_timed_out_ = false;
 
-    bool watch_wanted_ = false;  ///< waiting on upstream: a client watch is due
-    bool watch_started_ = false; ///< the sweep has started it
-    clock::time_point watch_wanted_since_;
+    bool watch_wanted_ = false;  ///< waiting on upstream: asked the sweeper for a client watch
     bool watching_ = false;      ///< an async_wait on the client is pending
     unsigned watch_generation_ = 0;
 
