@@ -50,6 +50,27 @@ const std::string* find_header(const std::vector<std::pair<std::string, std::str
     return nullptr;
 }
 
+// The Model Runner's own 500s (external-systems.md 2.5), relayed unchanged: llama.cpp's JSON
+// errors and DMR's runner-crash JSON (sent as text/plain when the status went out first), DMR's
+// `http.Error` texts, and an empty body (a runner that died without a message).
+bool is_model_runner_500(std::string_view body, const std::vector<std::pair<std::string, std::string>>& headers)
+{
+    if (body.empty() || body.front() == '{')
+        return true;
+    if (const auto* type = find_header(headers, "Content-Type"); type && istarts_with(*type, "application/json"))
+        return true;
+    for (std::string_view known : {"unable to load runner", "model unavailable", "Connection error", "error while",
+                                   "failed to", "unable to"})
+        if (istarts_with(body, known))
+            return true;
+    return false;
+}
+
+std::string reason_text(std::string_view reason)
+{
+    return reason.empty() ? std::string("(no body)") : sanitise_line(reason);
+}
+
 } // namespace
 
 bool may_be_denial(unsigned status) noexcept
@@ -91,6 +112,10 @@ std::optional<denial_info> recognise_denial(
     const std::string first_line = sanitise_line(body);
     if (icontains(first_line, "blocked by network policy"))
         return denial_info{status == 500 ? "docker-legacy" : "docker", first_line};
+    if (status == 500 && !is_model_runner_500(body, headers))
+        return denial_info{"unrecognised-500",
+                           "not recognised for certain: 500 \"" + (first_line.empty() ? reason_text(reason) : first_line) + "\"",
+                           false};
     return std::nullopt;
 }
 

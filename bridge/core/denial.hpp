@@ -18,7 +18,12 @@ struct denial_info
     /// "tinyproxy" (403 Filtered).
     std::string kind;
     /// The proxy's own one-line reason, sanitised (printable ASCII, at most 200 chars); may be empty.
+    /// For an uncertain match it says so ("not recognised for certain: ...").
     std::string detail;
+    /// False for kind "unrecognised-500": a proxied 500 whose body is neither a known denial nor
+    /// a known Model Runner answer. The older proxy's denial body is not on record, so this is
+    /// the likely cause, not a certain one (docs/reference/proxy-denials.md).
+    bool certain = true;
 };
 
 /// How many body bytes the caller should buffer before calling recognise_denial() for a

@@ -118,8 +118,10 @@ session::respond(const http_kit::received_request& req, response_plan plan, cons
 {
     http_kit::fault_writer w(socket_, f.toxics);
 
-    // Model loading: DMR sends no headers until the runner is ready.
-    auto delay = f.load_delay ? *f.load_delay : plan.load_delay;
+    // Model loading: DMR sends no headers until the runner is ready; then llama.cpp processes
+    // the prompt before the first result (and so the head) exists.
+    // A status fault answers instead of llama.cpp, so no prompt is processed.
+    auto delay = (f.load_delay ? *f.load_delay : plan.load_delay) + (f.status ? std::chrono::milliseconds{0} : plan.prefill);
     if(auto ec = co_await w.pause(delay); ec)
         co_return failed(w, ec);
     if(f.reset_peer_after && *f.reset_peer_after < 0)
@@ -140,7 +142,7 @@ session::respond(const http_kit::received_request& req, response_plan plan, cons
         response_plan p;
         p.status = f.status->code;
         p.headers = {{"Content-Type", type}};
-        if(type.starts_with("text/plain"))
+        if(type.starts_with("text/plain") && !f.status->sniffed)
             p.headers.emplace_back("X-Content-Type-Options", "nosniff");
         p.body = f.status->body.empty() ? std::string(http_kit::reason_phrase(p.status)) + "\n" : f.status->body;
         p.close = plan.close;

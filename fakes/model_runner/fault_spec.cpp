@@ -141,6 +141,24 @@ apply(fault_spec& s, const nlohmann::json& f)
         st.content_type = f.value("content_type", std::string());
         s.status = st;
     }
+    else if(kind == "runner_died")
+    {
+        // DMR's answer when the runner's socket ends mid-request: a 500 written before any
+        // content type, so Go sniffs the JSON text as text/plain (docs/reference/dmr-failures.md).
+        check_keys(f, {"message"});
+        fault_spec::status_fault st;
+        st.code = 500;
+        nlohmann::ordered_json body;
+        body["type"] = "error";
+        body["code"] = nullptr;
+        body["message"] = f.value("message", std::string("inference backend quit unexpectedly"));
+        body["param"] = nullptr;
+        body["sequence_number"] = 1;
+        st.body = body.dump();
+        st.content_type = "text/plain; charset=utf-8";
+        st.sniffed = true;
+        s.status = st;
+    }
     else if(kind == "truncate")
     {
         check_keys(f, {"after_events", "close"});

@@ -22,6 +22,8 @@
 //                                hold until the client closes)
 //   load_delay;ms=N              model loading: no headers for N ms
 //   status;code=C[;body=B][;content_type=T]  answer C with body B (default DMR-style text)
+//   runner_died[;message=M]      DMR's 500 for a runner that died mid-request: the JSON error
+//                                as text/plain (sniffed: the status went out first), no nosniff
 //   truncate;after_events=N[;close=1]  end the body after N events without finish/[DONE]:
 //                                a clean last chunk, or (close=1) a cut connection
 //   malformed_chunk;after_events=N   event N+1 is broken JSON, then the stream continues
@@ -53,7 +55,8 @@ struct fault_spec
     std::optional<int> reset_peer_after;
     struct stall_fault { int after_events = -1; std::chrono::milliseconds max{0}; };
     std::optional<stall_fault> stall;
-    struct status_fault { int code = 500; std::string body; std::string content_type; };
+    /// `sniffed`: the content type is what Go's sniffing chose, so no X-Content-Type-Options.
+    struct status_fault { int code = 500; std::string body; std::string content_type; bool sniffed = false; };
     std::optional<status_fault> status;
     struct truncate_fault { int after_events = 1; bool close = false; };
     std::optional<truncate_fault> truncate;

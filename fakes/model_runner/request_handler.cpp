@@ -30,6 +30,13 @@ mix(std::uint64_t x)
 
 } // namespace
 
+http_kit::header_list
+request_handler::llama_headers(std::string_view content_type)
+{
+    // llama.cpp's server (cpp-httplib) names itself; DMR's reverse proxy passes it through.
+    return {{"Content-Type", std::string(content_type)}, {"Server", "llama.cpp"}};
+}
+
 request_handler::request_handler(const runner_options& options)
     : options_(options)
     , catalog_(options.models.empty() ? model_catalog::default_models() : options.models)
@@ -58,7 +65,7 @@ request_handler::llama_error(int status, std::string_view message, std::string_v
     e["type"] = std::string(type);
     response_plan p;
     p.status = status;
-    p.headers = {{"Content-Type", "application/json; charset=utf-8"}};
+    p.headers = llama_headers("application/json; charset=utf-8");
     p.body = ojson{{"error", e}}.dump();
     return p;
 }
@@ -77,16 +84,30 @@ request_handler::dmr_json(const std::string& json) const
 bool
 request_handler::origin_allowed(std::string_view origin) const
 {
-    for(const auto& o : options_.allowed_origins)
+    switch(options_.cors)
+    {
+    case cors_mode::all:
+        return true;
+    case cors_mode::none:
+        return false;
+    case cors_mode::list:
+        break;
+    }
+    // DMR: set membership; "*" alone allows everything. `http://localhost:*` is only itself.
+    if(options_.cors_origins.size() == 1 && options_.cors_origins.front() == "*")
+        return true;
+    for(const auto& o : options_.cors_origins)
         if(o == origin)
             return true;
-    auto u = boost::urls::parse_uri(origin);
-    if(!u)
-        return false;
-    if(u->scheme() != "http" && u->scheme() != "https")
-        return false;
-    auto host = u->host();
-    return host == "localhost" || host == "127.0.0.1" || host == "0.0.0.0";
+    return false;
+}
+
+std::chrono::milliseconds
+request_handler::prefill_time(int prompt_tokens, double rate)
+{
+    if(rate <= 0 || prompt_tokens <= 0)
+        return {};
+    return std::chrono::milliseconds(static_cast<std::int64_t>(prompt_tokens * 1000.0 / rate + 0.5));
 }
 
 std::string
@@ -116,11 +137,12 @@ request_handler::take_load_delay(const std::string& model)
 response_plan
 request_handler::handle(const http_kit::received_request& req)
 {
-    // DMR's CORS middleware runs before routing.
-    if(auto origin = req.header("Origin"); !origin.empty() && !origin_allowed(origin))
-        return text_error(403, text_errors::origin_not_allowed);
-
     auto m = match_route(req.method, req.target);
+    // DMR's CORS middleware wraps every route but `/` and `/version`, and runs before them.
+    if(m.kind != route_kind::root && m.kind != route_kind::version)
+        if(auto origin = req.header("Origin"); !origin.empty() && !origin_allowed(origin))
+            return text_error(403, text_errors::origin_not_allowed);
+
     switch(m.kind)
     {
     case route_kind::root:
@@ -158,14 +180,15 @@ request_handler::handle(const http_kit::received_request& req)
         return inference(req, kind_text, m.backend);
     case route_kind::embeddings:
         return inference(req, kind_embed, m.backend);
-    case route_kind::not_implemented:
-        return text_error(501, "not implemented by fake-model-runner");
     case route_kind::method_not_allowed:
-    {
-        auto p = text_error(405, text_errors::method_not_allowed);
-        p.headers.insert(p.headers.begin(), {"Allow", m.allow});
-        return p;
-    }
+        // Go 1.22's mux answers 405 only when no pattern matches the path; DMR's catch-all
+        // matches every path, so a wrong method lands there: 404 "not found".
+        return text_error(404, text_errors::not_found);
+    case route_kind::not_implemented:
+        // Real DMR routes this fake lacks: answer as DMR's mux would for a path it lacks.
+        return text_error(404, clean_path(req.target).starts_with("/engines/") || clean_path(req.target).starts_with("/v1/")
+                                   ? text_errors::not_found
+                                   : text_errors::page_not_found);
     case route_kind::backend_not_found:
         return text_error(404, text_errors::backend_not_found);
     case route_kind::engines_not_found:
@@ -180,7 +203,12 @@ response_plan
 request_handler::inference(const http_kit::received_request& req, int kind, const std::string& backend)
 {
     if(req.body.size() > options_.max_body)
-        return text_error(400, text_errors::request_too_large);
+    {
+        // Go's MaxBytesReader marks the connection: the answer says `Connection: close`.
+        auto p = text_error(400, text_errors::request_too_large);
+        p.close = true;
+        return p;
+    }
     auto body = nlohmann::json::parse(req.body, nullptr, false);
     if(body.is_discarded() || !body.is_object())
         return text_error(400, text_errors::invalid_request);
@@ -233,9 +261,10 @@ request_handler::inference(const http_kit::received_request& req, int kind, cons
         res["usage"] = {{"prompt_tokens", tokens}, {"total_tokens", tokens}};
         res["data"] = data;
         response_plan p;
-        p.headers = {{"Content-Type", "application/json; charset=utf-8"}};
+        p.headers = llama_headers("application/json; charset=utf-8");
         p.body = res.dump();
         p.load_delay = load_delay;
+        p.prefill = prefill_time(tokens, options_.prefill_rate);
         return p;
     }
 
@@ -260,7 +289,7 @@ request_handler::inference(const http_kit::received_request& req, int kind, cons
         e["n_ctx"] = model->context_size;
         response_plan p;
         p.status = 400;
-        p.headers = {{"Content-Type", "application/json; charset=utf-8"}};
+        p.headers = llama_headers("application/json; charset=utf-8");
         p.body = ojson{{"error", e}}.dump();
         p.load_delay = load_delay;
         return p;
@@ -278,11 +307,13 @@ request_handler::inference(const http_kit::received_request& req, int kind, cons
 
     response_plan p;
     p.load_delay = load_delay;
+    // llama.cpp answers a stream only once the first result exists, i.e. after the prompt.
+    p.prefill = prefill_time(reply.prompt_tokens, options_.prefill_rate);
     bool stream = body.value("stream", false);
     if(stream)
     {
         p.streaming = true;
-        p.headers = {{"Content-Type", "text/event-stream"}};
+        p.headers = llama_headers("text/event-stream");
         p.events = kind == kind_chat ? writer.chat_stream(reply) : writer.text_stream(reply);
         if(reply.repeat > 1)
         {
@@ -294,7 +325,7 @@ request_handler::inference(const http_kit::received_request& req, int kind, cons
     }
     else
     {
-        p.headers = {{"Content-Type", "application/json; charset=utf-8"}};
+        p.headers = llama_headers("application/json; charset=utf-8");
         p.body = kind == kind_chat ? writer.chat_completion(reply) : writer.text_completion(reply);
     }
     return p;

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace fakes::model_runner {
@@ -42,6 +43,7 @@ struct response_plan
         return events[i - span * (repeat_times - 1)];
     }
     std::chrono::milliseconds load_delay{0};  ///< wait before headers (model loading)
+    std::chrono::milliseconds prefill{0};     ///< then this, before headers (prompt processing)
     bool close = false;                       ///< Connection: close, then close
 };
 
@@ -57,10 +59,16 @@ public:
     /// llama.cpp JSON error {"error":{"code","message","type"}} (passed through by DMR).
     static response_plan llama_error(int status, std::string_view message, std::string_view type);
 
+    /// llama.cpp's response headers: Content-Type, then `Server: llama.cpp`.
+    static http_kit::header_list llama_headers(std::string_view content_type);
+
     const model_catalog& catalog() const { return catalog_; }
 
-    /// True if `origin` may call DMR (localhost/127.0.0.1/0.0.0.0 any port, plus configured).
+    /// True if DMR's CORS middleware lets `origin` through (options' cors mode, exact match).
     bool origin_allowed(std::string_view origin) const;
+
+    /// Time llama.cpp needs to process `prompt_tokens` at `rate` tokens/s (0 = instant).
+    static std::chrono::milliseconds prefill_time(int prompt_tokens, double rate);
 
 private:
     response_plan dmr_json(const std::string& json) const;

@@ -151,7 +151,10 @@ match_route(std::string_view method, std::string_view target)
         {
             std::string backend(rest.substr(0, slash));
             auto m = match_v1(method, rest.substr(slash + 4), backend);
-            if(m.kind != route_kind::engines_not_found && !known_backend(backend))
+            // The model listing ignores the backend segment (DMR serves it from the model
+            // store); inference on an unknown backend is refused.
+            if(m.kind != route_kind::engines_not_found && m.kind != route_kind::openai_models &&
+               m.kind != route_kind::openai_model && !known_backend(backend))
                 return make(route_kind::backend_not_found, backend);
             return m;
         }

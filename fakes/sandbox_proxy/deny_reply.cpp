@@ -11,7 +11,37 @@ parse_deny_style(std::string_view text)
         return deny_style::sbx_403;
     if(text == "500" || text == "go" || text == "go_500")
         return deny_style::go_500;
-    throw std::invalid_argument("deny style must be 403 or 500, got '" + std::string(text) + "'");
+    if(text == "500_other" || text == "other_500")
+        return deny_style::other_500;
+    if(text == "close")
+        return deny_style::close;
+    throw std::invalid_argument("deny style must be 403, 500, 500_other or close, got '" + std::string(text) + "'");
+}
+
+std::string_view
+to_string(deny_style style)
+{
+    switch(style)
+    {
+    case deny_style::sbx_403: return "sbx_403";
+    case deny_style::go_500: return "go_500";
+    case deny_style::other_500: return "other_500";
+    case deny_style::close: return "close";
+    }
+    return "?";
+}
+
+int
+deny_status(deny_style style)
+{
+    switch(style)
+    {
+    case deny_style::sbx_403: return 403;
+    case deny_style::go_500:
+    case deny_style::other_500: return 500;
+    case deny_style::close: return 0;
+    }
+    return 0;
 }
 
 static std::string
@@ -24,6 +54,10 @@ host_port(const verdict& v)
 std::string
 deny_body(deny_style style, const verdict& v, std::string_view address)
 {
+    if(style == deny_style::close)
+        return {};
+    if(style == deny_style::other_500)
+        return "Internal Server Error\n"; // http.Error(w, http.StatusText(500), 500)
     if(style == deny_style::go_500)
     {
         // Go http.Error appends a newline to the message.
@@ -56,8 +90,10 @@ deny_body(deny_style style, const verdict& v, std::string_view address)
 std::string
 deny_reply(deny_style style, const verdict& v, std::string_view address, std::string_view date)
 {
+    if(style == deny_style::close)
+        return {};
     auto const body = deny_body(style, v, address);
-    std::string out = style == deny_style::go_500
+    std::string out = deny_status(style) == 500
         ? "HTTP/1.1 500 Internal Server Error\r\n"
         : "HTTP/1.1 403 Forbidden\r\n";
     out += "Content-Type: text/plain; charset=utf-8\r\n";

@@ -283,11 +283,13 @@ proxy_session::handle(http_kit::received_request& req)
         rec.reason = to_string(v.reason);
         rec.rule = v.rule;
         auto const style = state_.options().deny;
-        rec.status = style == deny_style::sbx_403 ? 403 : 500;
+        rec.status = deny_status(style);
         rec.error = "denied by network policy";
         rec.complete = true;
         state_.update_request(index, rec);
         log(false);
+        if(style == deny_style::close)
+            co_return false; // the denial shape that says nothing: the client sees only a FIN
         if(!co_await reply(deny_reply(style, v, "", http_kit::http_date())))
             co_return false;
         co_return keep;
@@ -351,11 +353,16 @@ proxy_session::connect_upstream(verdict& v, upstream_request_head& head, recorde
                 v = checked;
                 rec.reason = to_string(v.reason);
                 rec.rule = v.rule;
-                rec.status = opts.deny == deny_style::sbx_403 ? 403 : 500;
+                rec.status = deny_status(opts.deny);
                 rec.error = "denied by network policy";
                 rec.complete = true;
                 state_.update_request(index, rec);
                 log_decision(rec, head, v, false);
+                if(opts.deny == deny_style::close)
+                {
+                    keep = false;
+                    co_return false;
+                }
                 // Answer even when the client asked to close; keep-alive only if both agree.
                 bool const sent = co_await reply(
                     deny_reply(opts.deny, v, rec.address, http_kit::http_date()));

@@ -194,7 +194,66 @@ bool scenario_execution::start_topology() {
   return true;
 }
 
+// A proxy `deny_style` given as `{"each": {"<style>": {"<name>": value, ...}, ...}}` runs the whole
+// scenario once per style (a fresh topology each), with `${deny_style}` and `${deny.<name>}` set
+// from that entry, so one file states what the client must get under every denial shape.
 scenario_result scenario_execution::run() {
+  const auto* proxy = sc_.topology.contains("proxy") ? &sc_.topology["proxy"] : nullptr;
+  if (proxy && proxy->contains("deny_style") && (*proxy)["deny_style"].is_object()) return run_deny_matrix();
+  return run_once();
+}
+
+scenario_result scenario_execution::run_deny_matrix() {
+  const auto& each = sc_.topology["proxy"]["deny_style"].value("each", nlohmann::json::object());
+  scenario_result total;
+  total.file = sc_.file.string();
+  total.suite = sc_.suite;
+  total.name = sc_.name;
+  total.description = sc_.description;
+  total.seed_defect = sc_.seed_defect;
+  total.known_failure = sc_.known_failure;
+  if (!each.is_object() || each.empty() || sc_.topology["proxy"]["deny_style"].size() != 1) {
+    total.reason = "topology.proxy.deny_style: a matrix is {\"each\": {\"<style>\": {placeholders...}, ...}}";
+    total.failures.push_back(total.reason);
+    return total;
+  }
+  std::vector<std::string> outcomes;
+  for (const auto& [style, values] : each.items()) {
+    scenario variant = sc_;
+    // Squid has its own denial page: under it the first entry's expectations apply, once.
+    variant.topology["proxy"]["deny_style"] = style;
+    variant.known_failure.clear();
+    scenario_execution sub(variant, settings_);
+    sub.vars_.set("deny_style", style);
+    for (const auto& [k, v] : values.items())
+      sub.vars_.set("deny." + k, v.is_string() ? v.get<std::string>() : v.dump());
+    auto r = sub.run_once();
+    total.ms += r.ms;
+    if (r.outcome == "n/a") {
+      total.outcome = "n/a";
+      total.reason = r.reason;
+      return total;
+    }
+    outcomes.push_back(style + ": " + r.outcome);
+    for (auto& f : r.failures) total.failures.push_back("[deny_style " + style + "] " + f);
+    for (auto& n : r.not_observed) total.not_observed.push_back("[deny_style " + style + "] " + n);
+    if (!r.transcript.empty()) total.transcript += "=== deny_style " + style + " ===\n" + r.transcript;
+    if (settings_.proxy == "real-squid") break;
+  }
+  const bool failed = !total.failures.empty();
+  if (sc_.known_failure.empty()) total.outcome = failed ? "fail" : "pass";
+  else total.outcome = failed ? "xfail" : "xpass";
+  if (failed) total.reason = total.failures.front();
+  if (total.outcome == "xpass") total.reason = "passes although marked known_failure: " + sc_.known_failure;
+  if (!failed && settings_.transcript_on_pass) total.transcript = "runs: " + [&] {
+    std::string s;
+    for (const auto& o : outcomes) s += (s.empty() ? "" : ", ") + o;
+    return s;
+  }() + "\n" + total.transcript;
+  return total;
+}
+
+scenario_result scenario_execution::run_once() {
   scenario_result res;
   res.file = sc_.file.string();
   res.suite = sc_.suite;
@@ -387,8 +446,9 @@ void scenario_execution::step_exchange(const nlohmann::json& step, bool raw) {
     }
     return recs;
   };
-  const auto expect = step.value("expect", nlohmann::json::object());
-  const auto expect_next = step.value("expect_next", nlohmann::json::array());
+  // Expectations may name run-time values too (a deny-style matrix's `${deny.status}`).
+  const auto expect = vars_.expand(step.value("expect", nlohmann::json::object()));
+  const auto expect_next = vars_.expand(step.value("expect_next", nlohmann::json::array()));
   if (step.value("async", false)) {
     pending_[id] = {std::async(std::launch::async, job), expect, expect_next};
     return;
@@ -477,7 +537,7 @@ std::vector<std::string> scenario_execution::poll_once(const nlohmann::json& ste
     hop_expectation::check(name, vars_.expand(e), h->requests(), h->network_log(), f);
   }
   if (step.contains("bridge_log") && settings_.bridge.ours()) {
-    const auto& e = step["bridge_log"];
+    const auto e = vars_.expand(step["bridge_log"]);
     const auto lines = bridge_->access_lines();
     nlohmann::json arr(lines);
     if (e.contains("count")) json_match::compare(e["count"], lines.size(), "bridge access log count", f);

@@ -34,6 +34,8 @@ private:
     nlohmann::json expect_next;
   };
 
+  scenario_result run_once();
+  scenario_result run_deny_matrix();
   std::string not_applicable_reason() const;
   bool start_topology();
   void run_step(const nlohmann::json& step);

@@ -56,7 +56,7 @@ TEST_F(wire, clean_stream_is_chunked_and_complete)
     c.send(stream_request());
     ASSERT_EQ(c.read_until("0\r\n\r\n", 5s), stream_end::open);
     auto head = mrb_test::head_of(c.data());
-    EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nDate: ")) << head;
+    EXPECT_TRUE(head.starts_with("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nServer: llama.cpp\r\nDate: ")) << head;
     EXPECT_TRUE(head.ends_with("\r\nTransfer-Encoding: chunked\r\n\r\n")) << head;
     std::string body;
     ASSERT_TRUE(mrb_test::dechunk(mrb_test::body_of(c.data()), body));
@@ -373,4 +373,78 @@ TEST_F(wire, bad_fault_header_is_a_400_naming_it)
     c.send(mrb_test::get("/", "x-fake-fault: explode\r\n"));
     ASSERT_EQ(c.read_until("explode'\n", 5s), stream_end::open);
     EXPECT_TRUE(c.data().starts_with("HTTP/1.1 400 Bad Request\r\n"));
+}
+
+// llama.cpp sends a stream's head only after the prompt is processed (docs/reference/
+// dmr-failures.md §1): the head waits prompt_tokens / prefill_rate, on every request.
+TEST_F(wire, prefill_withholds_the_head_on_every_request)
+{
+    options.prefill_rate = 4000; // tokens/s
+    start();
+    // (bytes of the messages JSON)/4 + 1 tokens: ~2,400 tokens -> ~600 ms.
+    const std::string big = R"({"model":"ai/qwen2.5:7B-Q4_K_M","stream":true,"messages":[{"role":"user","content":")" +
+                            std::string(9600, 'x') + R"("}]})";
+    for(int i = 0; i < 2; ++i)
+    {
+        raw_client c(dmr->port());
+        c.send(mrb_test::post("/engines/v1/chat/completions", big));
+        ASSERT_EQ(c.read_until("0\r\n\r\n", 10s), stream_end::open);
+        EXPECT_GE(c.pieces().front().at - c.started(), 580ms) << "request " << i;
+    }
+    // A small prompt under the same rate: a few tokens, a head within milliseconds' worth.
+    raw_client s(dmr->port());
+    s.send(stream_request());
+    ASSERT_EQ(s.read_until("0\r\n\r\n", 5s), stream_end::open);
+    EXPECT_LT(s.pieces().front().at - s.started(), 580ms);
+}
+
+TEST_F(wire, client_leaving_during_prefill_is_a_mid_response_disconnect)
+{
+    options.prefill_rate = 10; // tokens/s: the head would take minutes
+    start();
+    raw_client c(dmr->port());
+    c.send(stream_request());
+    ASSERT_TRUE(dmr->wait_for_requests(1, 5s));
+    c.close();
+    EXPECT_TRUE(dmr->wait_for_disconnect(3s));
+}
+
+// Go's MaxBytesReader: the 400 says Connection: close and the connection ends after it.
+TEST_F(wire, request_too_large_answers_and_closes)
+{
+    options.max_body = 1000;
+    start();
+    raw_client c(dmr->port());
+    c.send(mrb_test::post("/engines/v1/chat/completions", std::string(1500, ' ')));
+    EXPECT_EQ(c.read_to_end(5s), stream_end::eof);
+    auto head = mrb_test::head_of(c.data());
+    EXPECT_TRUE(head.starts_with("HTTP/1.1 400 Bad Request\r\n")) << head;
+    EXPECT_NE(head.find("\r\nConnection: close\r\n"), std::string::npos) << head;
+    EXPECT_EQ(mrb_test::body_of(c.data()), "request too large\n");
+}
+
+// DMR writes the 500 before a content type, so Go sniffs the JSON as text/plain, no nosniff.
+TEST_F(wire, runner_died_is_a_sniffed_text_plain_500)
+{
+    raw_client c(dmr->port());
+    c.send(stream_request("runner_died;message=llama.cpp%20exited"));
+    ASSERT_EQ(c.read_until("\"sequence_number\":1}", 5s), stream_end::open);
+    auto head = mrb_test::head_of(c.data());
+    EXPECT_TRUE(head.starts_with("HTTP/1.1 500 Internal Server Error\r\nContent-Type: text/plain; charset=utf-8\r\nDate: ")) << head;
+    EXPECT_EQ(head.find("nosniff"), std::string::npos) << head;
+    EXPECT_EQ(mrb_test::body_of(c.data()),
+              R"({"type":"error","code":null,"message":"llama.cpp exited","param":null,"sequence_number":1})");
+}
+
+// The inference answers carry llama.cpp's Server header; DMR's own answers do not.
+TEST_F(wire, chat_answers_say_server_llama_cpp)
+{
+    raw_client c(dmr->port());
+    c.send(stream_request());
+    ASSERT_EQ(c.read_until("0\r\n\r\n", 5s), stream_end::open);
+    EXPECT_NE(mrb_test::head_of(c.data()).find("\r\nServer: llama.cpp\r\n"), std::string::npos);
+    raw_client d(dmr->port());
+    d.send(mrb_test::get("/engines/v1/models"));
+    ASSERT_EQ(d.read_until("}\n", 5s), stream_end::open);
+    EXPECT_EQ(mrb_test::head_of(d.data()).find("Server:"), std::string::npos);
 }

@@ -26,6 +26,7 @@ TEST(routes, table)
         {"GET", "/v1/models", route_kind::openai_models, "", ""},
         {"POST", "//engines//v1/chat/completions?x=1", route_kind::chat_completions, "", ""},
         {"POST", "/engines/foo/v1/chat/completions", route_kind::backend_not_found, "foo", ""},
+        {"GET", "/engines/foo/v1/models", route_kind::openai_models, "foo", ""},
         {"POST", "/engines/vllm/v1/chat/completions", route_kind::chat_completions, "vllm", ""},
         {"GET", "/engines/whatever", route_kind::engines_not_found, "", ""},
         {"GET", "/engines/v1/nothing", route_kind::engines_not_found, "", ""},
@@ -119,25 +120,87 @@ TEST_F(handler_fixture, dmr_text_errors_exactly)
     rows.push_back({call("GET", "/models/ai/foo"), 404, "error while getting model: get model '\"ai/foo\"': model not found\n"});
     rows.push_back({call("POST", "/engines/vllm/v1/chat/completions", R"({"model":"smollm2","messages":[]})"), 412,
                     "backend \"vllm\" is not installed; run: docker model install-runner --backend vllm\n"});
-    rows.push_back({call("GET", "/", "", {{"Origin", "http://evil.example"}}), 403, "Origin not allowed\n"});
+    // DMR's catch-all answers a wrong method (Go 1.22 mux: 405 only when no pattern matches).
+    rows.push_back({call("GET", "/engines/v1/chat/completions"), 404, "not found\n"});
+    rows.push_back({call("POST", "/models"), 404, "not found\n"});
+    // Routes real DMR has and the fake lacks: DMR's 404, not a 501 nothing real sends.
+    rows.push_back({call("POST", "/v1/messages", "{}"), 404, "not found\n"});
+    rows.push_back({call("POST", "/models/create", "{}"), 404, "404 page not found\n"});
     for(const auto& r : rows)
     {
         EXPECT_EQ(r.p.status, r.status) << r.body;
         EXPECT_EQ(r.p.body, r.body);
         EXPECT_EQ(r.p.headers, text_headers) << r.body;
     }
-    auto p = call("GET", "/engines/v1/chat/completions");
-    EXPECT_EQ(p.status, 405);
-    EXPECT_EQ(p.body, "Method Not Allowed\n");
-    EXPECT_EQ(p.headers.front(), (std::pair<std::string, std::string>{"Allow", "POST"}));
+    // The oversized body's answer closes the connection like Go's MaxBytesReader makes it.
+    EXPECT_TRUE(call("POST", "/engines/v1/chat/completions", big).close);
+    EXPECT_FALSE(call("POST", "/engines/v1/chat/completions", "{not json").close);
 }
 
-TEST_F(handler_fixture, allowed_origins)
+TEST_F(handler_fixture, unknown_backend_still_lists_models)
 {
-    EXPECT_EQ(call("GET", "/", "", {{"origin", "http://localhost:3000"}}).status, 200);
-    EXPECT_EQ(call("GET", "/", "", {{"Origin", "https://127.0.0.1"}}).status, 200);
-    EXPECT_EQ(call("GET", "/", "", {{"Origin", "http://0.0.0.0:8080"}}).status, 200);
-    EXPECT_EQ(call("GET", "/", "", {{"Origin", "http://localhost.evil.com"}}).status, 403);
+    auto p = call("GET", "/engines/foo/v1/models");
+    EXPECT_EQ(p.status, 200);
+    EXPECT_EQ(p.body, call("GET", "/engines/v1/models").body);
+}
+
+// DMR's CORS middleware (docs/reference/dmr-failures.md): exact set membership, "*" alone
+// allows all, `http://localhost:*` is a literal; Docker Desktop's --cors all|none|list.
+TEST_F(handler_fixture, cors_all_is_the_default)
+{
+    EXPECT_EQ(options.cors, cors_mode::all);
+    EXPECT_EQ(call("GET", "/engines/v1/models", "", {{"Origin", "http://evil.example"}}).status, 200);
+}
+
+TEST_F(handler_fixture, cors_none_refuses_any_origin_on_wrapped_routes_only)
+{
+    options.cors = cors_mode::none;
+    auto p = call("GET", "/engines/v1/models", "", {{"Origin", "http://localhost"}});
+    EXPECT_EQ(p.status, 403);
+    EXPECT_EQ(p.body, "Origin not allowed\n");
+    EXPECT_EQ(p.headers, text_headers);
+    EXPECT_EQ(call("POST", "/engines/v1/chat/completions", R"({"model":"smollm2","messages":[]})", {{"origin", "x"}}).status, 403);
+    EXPECT_EQ(call("GET", "/models", "", {{"Origin", "http://localhost"}}).status, 403);
+    // `/` and `/version` are outside the middleware.
+    EXPECT_EQ(call("GET", "/", "", {{"Origin", "http://evil.example"}}).status, 200);
+    EXPECT_EQ(call("GET", "/version", "", {{"Origin", "http://evil.example"}}).status, 200);
+    // No Origin: not a browser, nothing to check.
+    EXPECT_EQ(call("GET", "/engines/v1/models").status, 200);
+}
+
+TEST_F(handler_fixture, cors_engine_default_list_matches_exactly)
+{
+    cors_from_text("engine-default", options);
+    ASSERT_EQ(options.cors, cors_mode::list);
+    EXPECT_EQ(options.cors_origins.size(), 12u);
+    auto status = [&](const char* origin) { return call("GET", "/engines/v1/models", "", {{"Origin", origin}}).status; };
+    EXPECT_EQ(status("http://localhost"), 200);
+    EXPECT_EQ(status("https://127.0.0.1"), 200);
+    EXPECT_EQ(status("http://0.0.0.0"), 200);
+    EXPECT_EQ(status("http://localhost:*"), 200) << "the literal matches itself";
+    EXPECT_EQ(status("http://localhost:3000"), 403) << "a real port is refused: the `*` is not a wildcard";
+    EXPECT_EQ(status("http://127.0.0.1:8080"), 403);
+    EXPECT_EQ(status("http://localhost/"), 403) << "exact string, no normalisation";
+    EXPECT_EQ(status("http://localhost.evil.com"), 403);
+}
+
+TEST_F(handler_fixture, cors_list_and_star)
+{
+    cors_from_text("http://app.example:3000, engine-default", options);
+    EXPECT_EQ(options.cors_origins.front(), "http://app.example:3000");
+    EXPECT_EQ(call("GET", "/models", "", {{"Origin", "http://app.example:3000"}}).status, 200);
+    EXPECT_EQ(call("GET", "/models", "", {{"Origin", "http://app.example"}}).status, 403);
+    cors_from_text("*", options);
+    EXPECT_EQ(call("GET", "/models", "", {{"Origin", "http://anything"}}).status, 200) << "\"*\" alone allows all";
+    cors_from_text("*,http://a", options);
+    EXPECT_EQ(call("GET", "/models", "", {{"Origin", "http://anything"}}).status, 403) << "\"*\" in a list is a literal";
+    EXPECT_THROW(cors_from_text("", options), std::invalid_argument);
+    EXPECT_THROW(cors_from_text("all,http://a", options), std::invalid_argument);
+    auto o = options_from_json(json{{"cors", json::array({"http://a", "engine-default"})}});
+    EXPECT_EQ(o.cors_origins.size(), 13u);
+    EXPECT_EQ(options_from_json(json{{"cors", "none"}}).cors, cors_mode::none);
+    EXPECT_THROW(options_from_json(json{{"cors", 3}}), std::invalid_argument);
+    EXPECT_THROW(options_from_json(json{{"allowed_origins", json::array()}}), std::invalid_argument) << "old key removed";
 }
 
 TEST_F(handler_fixture, llama_cpp_json_errors_pass_through)
@@ -145,7 +208,7 @@ TEST_F(handler_fixture, llama_cpp_json_errors_pass_through)
     auto p = call("POST", "/engines/v1/chat/completions", R"({"model":"smollm2"})");
     EXPECT_EQ(p.status, 400);
     EXPECT_EQ(p.body, R"({"error":{"code":400,"message":"Expected 'messages' to be an array","type":"invalid_request_error"}})");
-    EXPECT_EQ(p.headers, (fakes::http_kit::header_list{{"Content-Type", "application/json; charset=utf-8"}}));
+    EXPECT_EQ(p.headers, (fakes::http_kit::header_list{{"Content-Type", "application/json; charset=utf-8"}, {"Server", "llama.cpp"}}));
     // A prompt larger than the model's context.
     std::string huge(8192 * 5, 'x');
     p = call("POST", "/engines/v1/chat/completions", json{{"model", "smollm2"}, {"messages", {{{"role", "user"}, {"content", huge}}}}}.dump());
@@ -162,7 +225,7 @@ TEST_F(handler_fixture, chat_accepts_what_openclaw_sends)
     auto p = call("POST", "/engines/llama.cpp/v1/chat/completions", body.dump());
     EXPECT_EQ(p.status, 200);
     ASSERT_TRUE(p.streaming);
-    EXPECT_EQ(p.headers, (fakes::http_kit::header_list{{"Content-Type", "text/event-stream"}}));
+    EXPECT_EQ(p.headers, (fakes::http_kit::header_list{{"Content-Type", "text/event-stream"}, {"Server", "llama.cpp"}}));
     ASSERT_EQ(p.events.size(), 1u + 3u + 1u + 1u + 1u);
     EXPECT_NE(p.events[1].find(R"("content":"Echo:")"), std::string::npos);
     EXPECT_NE(p.events[1].find(R"("model":"ai/qwen2.5:7B-Q4_K_M")"), std::string::npos);
@@ -221,4 +284,33 @@ TEST_F(handler_fixture, repeated_reply_plan_maps_events_lazily)
     EXPECT_EQ(p.event(p.event_count() - 1), "data: [DONE]\n\n");
     r.body = R"({"model":"smollm2","messages":[{"role":"user","content":"long"}]})";
     EXPECT_EQ(json::parse(h.handle(r).body)["choices"][0]["message"]["content"], "a ba ba b");
+}
+
+// llama.cpp sends a stream's head only once the first result exists, after the prompt
+// (docs/reference/dmr-failures.md); the fake withholds it prompt_tokens / prefill_rate.
+TEST_F(handler_fixture, prefill_delays_every_inference_by_prompt_size)
+{
+    EXPECT_EQ(options.prefill_rate, default_prefill_rate);
+    EXPECT_EQ(request_handler::prefill_time(8000, 1000.0), std::chrono::milliseconds(8000));
+    EXPECT_EQ(request_handler::prefill_time(8000, 0), std::chrono::milliseconds(0));
+    EXPECT_EQ(request_handler::prefill_time(1, 4000.0), std::chrono::milliseconds(0)) << "rounded to ms";
+    // ~33 KB of messages, as OpenClaw sends: (bytes of the messages JSON)/4 + 1 tokens.
+    json body = {{"model", "ai/qwen2.5:7B-Q4_K_M"}, {"stream", true},
+                 {"messages", {{{"role", "system"}, {"content", std::string(33000, 'x')}}, {{"role", "user"}, {"content", "hi"}}}}};
+    const int tokens = static_cast<int>(body["messages"].dump().size() / 4 + 1);
+    auto p = call("POST", "/v1/chat/completions", body.dump());
+    EXPECT_EQ(p.prefill, std::chrono::milliseconds(tokens)) << "1000 tokens/s";
+    EXPECT_GT(p.prefill, std::chrono::seconds(8));
+    // Every request, not only the first: unlike the model load, prefill is per request.
+    EXPECT_EQ(call("POST", "/v1/chat/completions", body.dump()).prefill, p.prefill);
+    // Non-streamed and embeddings too; a rejected request processes nothing.
+    body["stream"] = false;
+    EXPECT_EQ(call("POST", "/v1/chat/completions", body.dump()).prefill, p.prefill);
+    EXPECT_EQ(call("POST", "/v1/embeddings", R"({"model":"smollm2","input":"a b c d"})").prefill, std::chrono::milliseconds(4));
+    EXPECT_EQ(call("POST", "/v1/chat/completions", R"({"model":"ai/foo","messages":[]})").prefill.count(), 0);
+    options.prefill_rate = 100000;
+    EXPECT_EQ(call("POST", "/v1/chat/completions", body.dump()).prefill, std::chrono::milliseconds((tokens + 50) / 100));
+    EXPECT_EQ(options_from_json(json{{"prefill_rate", 250}}).prefill_rate, 250.0);
+    EXPECT_THROW(options_from_json(json{{"prefill_rate", -1}}), std::invalid_argument);
+    EXPECT_THROW(options_from_json(json{{"prefill_rate", "fast"}}), std::invalid_argument);
 }

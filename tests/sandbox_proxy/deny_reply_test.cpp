@@ -70,6 +70,32 @@ TEST(deny_reply, sbx_403_rule_and_cidr_details)
         "  detail: resolved address 127.0.0.1:12434 is in blocked range 127.0.0.0/8\n");
 }
 
+TEST(deny_reply, other_500_and_close_shapes)
+{
+    auto v = denied("localhost", 12434, verdict_reason::blocked_cidr, "127.0.0.0/8");
+    EXPECT_EQ(deny_reply(deny_style::other_500, v, "127.0.0.1:12434"),
+        "HTTP/1.1 500 Internal Server Error\r\n"
+        "Content-Type: text/plain; charset=utf-8\r\n"
+        "X-Content-Type-Options: nosniff\r\n"
+        "Content-Length: 22\r\n"
+        "\r\n"
+        "Internal Server Error\n");
+    EXPECT_EQ(deny_reply(deny_style::close, v, "127.0.0.1:12434"), "");
+    EXPECT_EQ(deny_status(deny_style::sbx_403), 403);
+    EXPECT_EQ(deny_status(deny_style::go_500), 500);
+    EXPECT_EQ(deny_status(deny_style::other_500), 500);
+    EXPECT_EQ(deny_status(deny_style::close), 0);
+}
+
+TEST(deny_reply, style_names_round_trip)
+{
+    for(auto style : all_deny_styles)
+        EXPECT_EQ(parse_deny_style(to_string(style)), style);
+    EXPECT_EQ(parse_deny_style("500_other"), deny_style::other_500);
+    EXPECT_EQ(parse_deny_style("403"), deny_style::sbx_403);
+    EXPECT_THROW(parse_deny_style("404"), std::invalid_argument);
+}
+
 TEST(deny_reply, date_header_when_given)
 {
     auto v = denied("example.com", 443, verdict_reason::default_deny);

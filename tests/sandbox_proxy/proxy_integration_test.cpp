@@ -408,6 +408,47 @@ TEST(sandbox_proxy_policy, go_500_deny_style)
     EXPECT_EQ(r->body, "connection to example.com:80 blocked by network policy\n");
 }
 
+// A denial whose body names no policy: Go's http.Error with the status text.
+TEST(sandbox_proxy_policy, other_500_deny_style_says_nothing_about_policy)
+{
+    auto o = base_options();
+    o.deny = deny_style::other_500;
+    o.policy.mode = policy_mode::deny;
+    fake_sandbox_proxy proxy(o);
+    proxy.start();
+    raw_client c(proxy.port());
+    ASSERT_TRUE(c.send(get("example.com")));
+    auto r = c.read_response(wait);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 500);
+    EXPECT_EQ(r->head.get("Content-Type"), "text/plain; charset=utf-8");
+    EXPECT_EQ(r->head.get("X-Content-Type-Options"), "nosniff");
+    EXPECT_EQ(r->body, "Internal Server Error\n");
+    ASSERT_TRUE(proxy.wait_for_log_entries(1, wait));
+    EXPECT_FALSE(proxy.network_log()[0].allowed);
+}
+
+// The silent shape: the request is read, logged as denied, and the connection just ends.
+TEST(sandbox_proxy_policy, close_deny_style_answers_nothing)
+{
+    auto o = base_options();
+    o.deny = deny_style::close;
+    o.policy.mode = policy_mode::deny;
+    fake_sandbox_proxy proxy(o);
+    proxy.start();
+    for(const std::string req : {get("example.com"),
+                                 std::string("CONNECT example.com:443 HTTP/1.1\r\nHost: example.com:443\r\n\r\n")})
+    {
+        raw_client c(proxy.port());
+        ASSERT_TRUE(c.send(req));
+        EXPECT_EQ(c.drain(4096, wait), 0u) << "no byte of an answer";
+        EXPECT_TRUE(c.peer_closed());
+    }
+    ASSERT_TRUE(proxy.wait_for_log_entries(2, wait));
+    EXPECT_FALSE(proxy.network_log()[0].allowed);
+    EXPECT_FALSE(proxy.network_log()[1].allowed);
+}
+
 TEST(sandbox_proxy_policy, connect_denial_bytes)
 {
     auto o = base_options();
