@@ -74,6 +74,39 @@ TEST(denial, model_runner_errors_are_not_denials)
                                        R"({"error":{"code":403,"message":"x","type":"permission_error"}})"));
 }
 
+// A proxied 500 that is neither a known denial nor a known Model Runner answer (the older proxy's
+// denial body is not on record): a likely denial, flagged as not certain, the text kept.
+TEST(denial, unrecognised_500_is_a_likely_denial)
+{
+    const auto d = mrb::recognise_denial(500, "Internal Server Error",
+                                         {{"Content-Type", "text/plain; charset=utf-8"}, {"X-Content-Type-Options", "nosniff"}},
+                                         "Internal Server Error\n");
+    ASSERT_TRUE(d);
+    EXPECT_EQ(d->kind, "unrecognised-500");
+    EXPECT_FALSE(d->certain);
+    EXPECT_EQ(d->detail, "not recognised for certain: 500 \"Internal Server Error\"");
+    const auto html = mrb::recognise_denial(500, "Internal Server Error", {{"Content-Type", "text/html"}},
+                                            "<html><body>denied</body></html>");
+    ASSERT_TRUE(html);
+    EXPECT_FALSE(html->certain);
+    // The recognised shapes stay certain.
+    const auto legacy = mrb::recognise_denial(500, "Internal Server Error", {},
+                                              "connection to 127.0.0.1:12434 blocked by network policy\n");
+    ASSERT_TRUE(legacy);
+    EXPECT_TRUE(legacy->certain);
+}
+
+TEST(denial, model_runner_500s_are_relayed_not_guessed)
+{
+    for (const char* body : {"unable to load runner: inference backend quit unexpectedly\n", "model unavailable\n",
+                             "Connection error\n", "",
+                             R"({"type":"error","code":null,"message":"boom","param":null,"sequence_number":1})",
+                             R"({"error":{"code":500,"message":"boom","type":"server_error"}})"})
+        EXPECT_FALSE(mrb::recognise_denial(500, "Internal Server Error", {{"Content-Type", "text/plain; charset=utf-8"}}, body))
+            << body;
+    EXPECT_FALSE(mrb::recognise_denial(500, "Internal Server Error", {{"Content-Type", "application/json"}}, "[1]"));
+}
+
 TEST(denial, detail_is_sanitised_to_one_printable_line)
 {
     const std::string body = std::string("Blocked by network policy: \x01\x7f") + std::string(400, 'x') + "\nsecond";
