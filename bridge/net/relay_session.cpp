@@ -1,6 +1,5 @@
 #include "relay_session.hpp"
 
-#include "capture.hpp"
 #include "core/denial.hpp"
 #include "core/exchange.hpp"
 #include "core/framing_check.hpp"
@@ -37,11 +36,6 @@ using text::iequals;
 using text::istarts_with;
 
 constexpr auto nothrow = net::as_tuple(net::use_awaitable);
-
-std::int64_t micros(std::chrono::steady_clock::duration d)
-{
-    return std::chrono::duration_cast<std::chrono::microseconds>(d).count();
-}
 
 // End of the head: CRLFCRLF, or a bare-LF blank line (then rejected by check_raw_head).
 std::size_t find_head_end(std::string_view data, std::size_t from)
@@ -161,18 +155,6 @@ bool start_chunk_check(std::optional<chunk_checker>& chunks, const beast::flat_b
     return chunks->error() == framing_error::none;
 }
 
-// Heads for the capture: [name, value] pairs in wire order, credential values redacted.
-nlohmann::json fields_json(const http::fields& fields)
-{
-    auto out = nlohmann::json::array();
-    for (const auto& f : fields)
-    {
-        const std::string name(f.name_string());
-        out.push_back({name, capture::is_credential(name) ? std::string("[redacted]") : std::string(f.value())});
-    }
-    return out;
-}
-
 } // namespace
 
 relay_session::relay_session(tcp::socket client, relay_context& ctx, worker& w, bool over_limit)
@@ -182,6 +164,7 @@ relay_session::relay_session(tcp::socket client, relay_context& ctx, worker& w, 
     , upstream_(w.ioc)
     , timer_(w.ioc)
     , over_limit_(over_limit)
+    , obs_(ctx.log, ctx.capture_sink)
 {
     // Heads are bounded by serve_one's own check; the rest is room for bulk body reads.
     client_buf_.max_size(ctx.config.header_limit + bulk_buffer_size + relay_buffer_size);
@@ -364,7 +347,7 @@ net::awaitable<void> relay_session::run(std::shared_ptr<relay_session> self)
     while (client_.is_open())
     {
         request_started_ = false;
-        rec_ = {};
+        obs_.reset();
         sse_ = {};
         client_gone_ = client_timed_out_ = upstream_timed_out_ = false;
         const outcome o = co_await serve_one(first);
@@ -372,7 +355,7 @@ net::awaitable<void> relay_session::run(std::shared_ptr<relay_session> self)
         stop_client_watch();
         end_bulk();
         if (request_started_)
-            finish_record();
+            obs_.finish();
         if (o == outcome::close || ctx_.draining.load())
             break;
     }
@@ -432,50 +415,6 @@ void relay_session::end_bulk()
     client_buf_.shrink_to_fit();
 }
 
-void relay_session::finish_record()
-{
-    rec_.dur_us = micros(clock::now() - start_);
-    // The capture line goes first: whoever has seen the access line finds the capture written.
-    if (ctx_.capture_sink && !cap_.is_null())
-    {
-        cap_["status"] = rec_.status;
-        cap_["bytes_in"] = rec_.bytes_in;
-        cap_["bytes_out"] = rec_.bytes_out;
-        cap_["dur_us"] = rec_.dur_us;
-        cap_["ttfb_us"] = rec_.ttfb_us;
-        cap_["sse_events"] = rec_.sse_events;
-        cap_["upstream_reused"] = rec_.upstream_reused;
-        cap_["retried"] = rec_.retried;
-        cap_["flags"] = access_log::flag_names(rec_.flags);
-        cap_["end"] = rec_.flags == 0 ? "complete" : "failed";
-        if (!rec_.detail.empty())
-            cap_["detail"] = rec_.detail;
-        ctx_.capture_sink->write(cap_);
-    }
-    cap_ = nullptr;
-    ctx_.log.access(rec_);
-}
-
-void relay_session::capture_piece(const void* data, std::size_t size, std::size_t events, const char* body_key)
-{
-    if (!ctx_.capture_sink || cap_.is_null())
-        return;
-    const auto t = micros(clock::now() - start_);
-    if (std::string_view(body_key) == "response_body")
-    {
-        cap_["chunks"].push_back({t, size});
-        for (std::size_t i = 0; i < events; ++i)
-            cap_["sse_event_us"].push_back(t);
-    }
-    if (ctx_.capture_sink->bodies() && size > 0)
-    {
-        auto& b = cap_[body_key];
-        if (b.is_null())
-            b = std::string();
-        b.get_ref<std::string&>().append(static_cast<const char*>(data), size);
-    }
-}
-
 // Reads until a whole head is in `buf` (CRLFCRLF, or a bare-LF blank line that check_raw_head
 // then rejects): the one head reader, for requests and responses. For a request, empty lines
 // before the request line are dropped (RFC 9112 2.2) and the first byte starts the exchange.
@@ -526,7 +465,7 @@ void relay_session::begin_request()
     if (request_started_)
         return;
     request_started_ = true;
-    start_ = clock::now();
+    obs_.start_clock();
 }
 
 // The bridge refuses the request itself; the connection closes after the answer.
@@ -554,17 +493,10 @@ net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
     client_keep_alive_ = req.keep_alive();
     is_head_ = req.method() == http::verb::head;
     const bool expect_continue = iequals(req[http::field::expect], "100-continue");
-    if (ctx_.capture_sink)
-    {
-        cap_ = {{"ts_unix_us", std::chrono::duration_cast<std::chrono::microseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch()).count()},
-                {"request", {{"method", rec_.method}, {"target", rec_.path}, {"version", client_version_},
-                             {"headers", fields_json(req.base())}}}};
-    }
+    obs_.request(client_version_, req.base());
     ctx_.policy.rewrite_request(req.base(), *origin_form);
     apply_framing(req.base(), req_framing_);
-    if (!cap_.is_null())
-        cap_["upstream_request"] = {{"target", std::string(req.target())}, {"headers", fields_json(req.base())}};
+    obs_.upstream_request(req.target(), req.base());
 
     co_return co_await relay(has_body, expect_continue);
 }
@@ -766,7 +698,7 @@ net::awaitable<bool> relay_session::read_request_piece()
         body.size = got;
         hold_for_replay(piece, got);
         rec_.bytes_in += got;
-        capture_piece(piece, got, 0, "request_body");
+        obs_.piece(piece, got, 0, false);
         note_piece(got, client_buf_);
         co_return true;
     }
@@ -1083,9 +1015,7 @@ net::awaitable<relay_session::outcome> relay_session::relay_response(unsigned st
                                                                      std::size_t prefix_len)
 {
     auto& res = res_parser_->get();
-    if (!cap_.is_null())
-        cap_["upstream_response"] = {{"status", status}, {"reason", std::string(res.reason())},
-                                     {"headers", fields_json(res.base())}};
+    obs_.upstream_response(status, res.reason(), res.base());
     ctx_.policy.rewrite_response(res.base());
     const body_framing out = client_framing(upstream_framing, body_allowed, client_version_);
     const bool keep = keep_after_response(client_keep_alive_, ctx_.draining.load(), body_allowed, out);
@@ -1097,13 +1027,7 @@ net::awaitable<relay_session::outcome> relay_session::relay_response(unsigned st
 
     phase_ = phase::response_body;
     set_deadline(ctx_.config.body_idle_timeout);
-    if (!cap_.is_null())
-    {
-        cap_["response"] = {{"status", status}, {"headers", fields_json(res.base())}};
-        cap_["chunks"] = nlohmann::json::array();
-        if (count_sse)
-            cap_["sse_event_us"] = nlohmann::json::array();
-    }
+    obs_.response(status, res.base(), count_sse);
     res_sr_.emplace(res);
     head_sent_ = false;
     bool prefix_pending = prefix_len > 0;
@@ -1163,8 +1087,7 @@ net::awaitable<bool> relay_session::send_response_head(unsigned status)
 void relay_session::note_head_sent(unsigned status)
 {
     head_sent_ = true;
-    rec_.status = status;
-    rec_.ttfb_us = micros(clock::now() - start_);
+    obs_.first_byte(status);
 }
 
 // Reads the next response body piece and points the body at it: true when there is a piece,
@@ -1223,7 +1146,7 @@ net::awaitable<bool> relay_session::forward_response_piece(unsigned status, bool
     rec_.sse_events += events;
     rec_.bytes_out += body.size;
     if (body.size > 0)
-        capture_piece(body.data, body.size, events, "response_body");
+        obs_.piece(body.data, body.size, events, true);
     set_deadline(ctx_.config.body_idle_timeout);
     const bool with_head = !head_sent_;
     auto ec = co_await write_now(client_, *res_sr_, false);
@@ -1259,21 +1182,14 @@ net::awaitable<void> relay_session::send_error(failure what, std::string detail,
     res.keep_alive(keep_alive);
     phase_ = phase::replying;
     set_deadline(ctx_.config.body_idle_timeout);
-    if (!cap_.is_null())
-    {
-        cap_["response"] = {{"status", reply.status}, {"generated_by", "model-runner-bridge"},
-                            {"headers", fields_json(res.base())}};
-        if (ctx_.capture_sink->bodies())
-            cap_["response_body"] = res.body();
-    }
+    obs_.generated_response(reply.status, res.base(), res.body());
     if (client_.is_open())
     {
         auto [ec, n] = co_await http::async_write(client_, res, nothrow);
         if (!ec)
         {
-            rec_.status = reply.status;
+            obs_.first_byte(reply.status);
             rec_.bytes_out += res.body().size();
-            rec_.ttfb_us = micros(clock::now() - start_);
         }
         else
             rec_.flags |= flag_dc;

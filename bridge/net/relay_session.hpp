@@ -4,13 +4,12 @@
 // coalescing). Runs entirely on its worker's single-threaded io_context.
 
 #include "access_log.hpp"
+#include "exchange_observer.hpp"
 #include "core/error_reply.hpp"
 #include "core/exchange.hpp"
 #include "core/framing_check.hpp"
 #include "core/sse_counter.hpp"
 #include "relay_context.hpp"
-
-#include <nlohmann/json.hpp>
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -124,8 +123,6 @@ private:
     void on_client_readable(boost::system::error_code ec, unsigned generation);
     void close_upstream() noexcept;
     void close_client() noexcept;
-    void finish_record();
-    void capture_piece(const void* data, std::size_t size, std::size_t events, const char* body_key);
     void hold_for_replay(const void* data, std::size_t size);
     void release_replay() noexcept;
 
@@ -164,16 +161,15 @@ private:
     std::string replay_;
     bool replay_held_ = true; ///< false once the body outgrew --replay-limit
 
-    // Per-request state.
-    access_record rec_;
-    clock::time_point start_;
+    // Per-request state. The observer keeps the access record and the capture.
+    exchange_observer obs_;
+    access_record& rec_ = obs_.record;
     bool request_started_ = false;
     unsigned client_version_ = 11;
     bool client_keep_alive_ = true;
     bool is_head_ = false;
     bool head_sent_ = false; ///< the response head has gone to the client
     sse_counter sse_;
-    nlohmann::json cap_; ///< the exchange being captured (null when --capture is off)
 
     // The relay buffer: each read is followed by its write, so one is enough. Streams and small
     // bodies use the 2 KiB one inside the session (an SSE event is a few hundred bytes, and
