@@ -75,6 +75,19 @@ TEST(error_reply, resets_and_garbage_are_502)
     EXPECT_EQ(mrb::make_error_reply(mrb::failure::proxy_unreachable, proxied()).status, 502u);
 }
 
+// A proxy may refuse by closing without a word: the message names the policy as the likely
+// (not certain) cause with its fix, and still the reachability check. Direct mode has no proxy.
+TEST(error_reply, proxied_reset_names_the_policy_as_likely_cause)
+{
+    const auto r = mrb::make_error_reply(mrb::failure::proxy_reset, proxied(), "end of stream");
+    EXPECT_NE(r.message.find("Likely (not certain) its network policy blocks"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find("--allow-host localhost"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find("docker model status"), std::string::npos) << r.message;
+    mrb::bridge_config direct;
+    direct.direct = true;
+    EXPECT_EQ(mrb::make_error_reply(mrb::failure::proxy_reset, direct).message.find("network policy"), std::string::npos);
+}
+
 // OpenClaw 2026.9.6's measured reactions (docs/bridge.md "Statuses towards OpenClaw"): 451 is
 // shown as "451 <message>" after 4 requests in under a second, with no key cooldown. Not 403 or
 // 401 (key locked for 30 s under "Re-authenticate"), not 421 (8 requests), not 408/429/5xx
