@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libssl-dev openssl
   squid curl wrk valgrind strace zsh
+  prometheus
   nodejs npm
 )
 
