@@ -193,12 +193,6 @@ void relay_session::on_drain()
         close_client();
 }
 
-void relay_session::abort()
-{
-    close_client();
-    close_upstream();
-}
-
 // ---------------------------------------------------------------------------------------------
 // Deadlines: one timer per session; whatever the current phase waits for is cut when it fires.
 

@@ -43,8 +43,6 @@ public:
     void start();
     /// Graceful stop: an idle keep-alive connection closes now, a busy one after its response.
     void on_drain();
-    /// Hard stop.
-    void abort();
 
     /// Waiting for a request head (a new connection, an idle keep-alive one, or a head still
     /// arriving): closing it loses no exchange, so it may make room under --max-connections.
