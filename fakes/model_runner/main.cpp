@@ -7,6 +7,7 @@
 #include <CLI/CLI.hpp>
 
 #include <csignal>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 
@@ -31,6 +32,8 @@ main(int argc, char** argv)
     unsigned threads = 0;
     std::chrono::milliseconds token_interval{0};
     long token_interval_us = -1;
+    double prefill_rate = -1;
+    std::string cors;
     app.add_option("--config", config, "JSON options file (schema: docs/fake-model-runner.md)")->check(CLI::ExistingFile);
     app.add_option("--host", host, "address to bind")->capture_default_str();
     app.add_option("--port", port, "port to bind; 0 = ephemeral (printed)")->capture_default_str()->check(CLI::Range(0, 65535));
@@ -45,6 +48,17 @@ main(int argc, char** argv)
     mrb::cli_kit::add_duration(app, "--token-interval", token_interval, "pause between SSE events (e.g. 20ms)");
     app.add_option("--token-interval-us", token_interval_us, "pause between SSE events in microseconds (finer than --token-interval)")
         ->group("");
+    app.add_option("--prefill-rate", prefill_rate,
+                   "prompt tokens per second before a response head (llama.cpp prefill; default 1000, 0 = instant)")
+        ->check(CLI::Validator(
+            [](std::string& v) {
+                char* end = nullptr;
+                const double d = std::strtod(v.c_str(), &end);
+                return end != v.c_str() && *end == '\0' && d >= 0 ? std::string() : "must be tokens per second, >= 0";
+            },
+            "TOKENS/S"));
+    app.add_option("--cors", cors, "allowed Origin values like Docker Desktop's --cors: all (default), none, "
+                                   "engine-default, or a comma-separated list (exact match)");
     if(const int rc = mrb::cli_kit::parse(app, argc, argv); rc >= 0)
         return rc;
 
@@ -93,6 +107,10 @@ main(int argc, char** argv)
         }
         if(threads > 0)
             o.threads = threads;
+        if(prefill_rate >= 0)
+            o.prefill_rate = prefill_rate;
+        if(app.count("--cors"))
+            cors_from_text(cors, o);
         if(app.count("--token-interval"))
             o.token_interval = token_interval;
         else if(token_interval_us >= 0)

@@ -60,7 +60,7 @@ main(int argc, char** argv)
     app.add_flag("--no-default-rules", no_default_rules, "Start without the default blocked CIDRs and allowed hosts");
     app.add_option("--ties", ties, "Equal-specificity allow vs block (UNCONFIRMED; default block_wins)")->check(CLI::IsMember({"block_wins", "allow_wins"}));
     app.add_flag("--cidr-skip-needs-port", cidr_skip_needs_port, "Only allow rules with a port skip the CIDR check");
-    app.add_option("--deny-style", deny_style, "Denial shape: 403 (sbx, default) or 500 (Go text)")->check(CLI::IsMember({"403", "500", "sbx", "go", "sbx_403", "go_500"}));
+    app.add_option("--deny-style", deny_style, "Denial shape: 403 (sbx, default), 500 (Go text naming the policy), 500_other (Go text that names nothing) or close (no answer)")->check(CLI::IsMember({"403", "500", "sbx", "go", "sbx_403", "go_500", "500_other", "other_500", "close"}));
     app.add_option("--resolve", resolve, "host[:port]=addr[:port]: send a named host to a local fake (repeatable)");
     app.add_option("--localhost-order", localhost_order, "Which loopback localhost tries first")->check(CLI::IsMember({"ipv4_first", "ipv6_first"}));
     app.add_flag("--cidr-check-overrides", cidr_check_overrides, "Apply CIDR checks to --resolve addresses too");
