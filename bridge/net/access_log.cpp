@@ -98,6 +98,57 @@ const char* level_name(log_level l)
     return "info";
 }
 
+// Appends one line's fields, JSON ('"key":value' after '{') or text (' key=value'), in the order
+// given: the caller keeps nlohmann's sorted key order so both formats match write()'s output.
+struct field_writer
+{
+    std::string& line;
+    bool json;
+
+    void key(std::string_view k)
+    {
+        if (json)
+        {
+            line.append(line.size() == 1 ? "\"" : ",\"");
+            line.append(k);
+            line.append("\":");
+        }
+        else
+        {
+            line.push_back(' ');
+            line.append(k);
+            line.push_back('=');
+        }
+    }
+    void str(std::string_view v) { json ? append_json_string(line, v) : append_text_string(line, v); }
+    void boolean(bool v) { line.append(v ? "true" : "false"); }
+    template <class N>
+    void number(N v) { append_number(line, v); }
+    /// The flag names in contract order: a JSON array, or comma-separated text ('-' for none).
+    void flags(unsigned bits)
+    {
+        bool any = false;
+        if (json)
+            line.push_back('[');
+        for (auto [bit, name] : flag_table)
+        {
+            if (!(bits & bit))
+                continue;
+            if (any)
+                line.push_back(',');
+            any = true;
+            if (json)
+                line.append("\"").append(name).append("\"");
+            else
+                line.append(name);
+        }
+        if (json)
+            line.push_back(']');
+        else if (!any)
+            line.push_back('-');
+    }
+};
+
 } // namespace
 
 access_log::access_log(log_format format, log_level level, std::FILE* out)
@@ -181,23 +232,7 @@ void access_log::access(const access_record& r)
     const bool json = format_ == log_format::json;
     std::string line;
     line.reserve(256 + r.path.size() + r.detail.size());
-    // key: opens a field; JSON gets '"key":', text gets ' key='.
-    auto key = [&](std::string_view k) {
-        if (json)
-        {
-            line.append(line.size() == 1 ? "\"" : ",\"");
-            line.append(k);
-            line.append("\":");
-        }
-        else
-        {
-            line.push_back(' ');
-            line.append(k);
-            line.push_back('=');
-        }
-    };
-    auto str = [&](std::string_view v) { json ? append_json_string(line, v) : append_text_string(line, v); };
-    auto boolean = [&](bool v) { line.append(v ? "true" : "false"); };
+    field_writer f{line, json};
     if (json)
         line.push_back('{');
     else
@@ -207,68 +242,48 @@ void access_log::access(const access_record& r)
         line.append(level_name(level));
         line.append(" access");
     }
-    key("bytes_in");
-    append_number(line, r.bytes_in);
-    key("bytes_out");
-    append_number(line, r.bytes_out);
+    f.key("bytes_in");
+    f.number(r.bytes_in);
+    f.key("bytes_out");
+    f.number(r.bytes_out);
     if (!r.detail.empty())
     {
-        key("detail");
-        str(r.detail);
+        f.key("detail");
+        f.str(r.detail);
     }
-    key("dur_us");
-    append_number(line, r.dur_us);
-    key("flags");
-    {
-        bool any = false;
-        if (json)
-            line.push_back('[');
-        for (auto [bit, name] : flag_table)
-        {
-            if (!(r.flags & bit))
-                continue;
-            if (any)
-                line.push_back(',');
-            any = true;
-            if (json)
-                line.append("\"").append(name).append("\"");
-            else
-                line.append(name);
-        }
-        if (json)
-            line.push_back(']');
-        else if (!any)
-            line.push_back('-');
-    }
+    f.key("dur_us");
+    f.number(r.dur_us);
+    f.key("flags");
+    f.flags(r.flags);
     if (json)
     {
-        key("level");
-        str(level_name(level));
+        f.key("level");
+        f.str(level_name(level));
     }
-    key("method");
-    str(r.method);
+    f.key("method");
+    f.str(r.method);
     if (json)
     {
-        key("msg");
-        str("access");
+        f.key("msg");
+        f.str("access");
     }
-    key("path");
-    str(r.path);
-    key("retried");
-    boolean(r.retried);
-    key("sse_events");
-    append_number(line, r.sse_events);
-    key("status");
-    append_number(line, r.status);
+    f.key("path");
+    f.str(r.path);
+    f.key("retried");
+    f.boolean(r.retried);
+    f.key("sse_events");
+    f.number(r.sse_events);
+    f.key("status");
+    f.number(r.status);
     if (json)
     {
-        key("ts");
-        str(timestamp());
+        f.key("ts");
+        f.str(timestamp());
     }
-    key("ttfb_us");
-    append_number(line, r.ttfb_us);
-    key("upstream_reused");
-    boolean(r.upstream_reused);
+    f.key("ttfb_us");
+    f.number(r.ttfb_us);
+    f.key("upstream_reused");
+    f.boolean(r.upstream_reused);
     if (json)
         line.push_back('}');
     line.push_back('\n');
