@@ -6,6 +6,8 @@
 #include "report/report.hpp"
 #include "upstream/upstream_stub.hpp"
 
+#include "cli_kit.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <chrono>
@@ -154,7 +156,9 @@ int smoke_verdict(const json& doc) {
 int main(int argc, char** argv) {
     std::signal(SIGPIPE, SIG_IGN);
     raise_fd_limit();
-    CLI::App app{"bridge-bench: model-runner-bridge side by side with the direct path, the proxies and the seed bridge"};
+    CLI::App app{"bridge-bench: model-runner-bridge side by side with the direct path, the proxies and the seed bridge\n"
+                 "Exit codes: 0 done, 1 a run or --smoke check failed, 2 usage error, 3 cannot listen."};
+    mrb::cli_kit::apply(app, "bridge-bench");
     app.require_subcommand(0, 1);
 
     std::uint16_t upstream_port = 0;
@@ -168,13 +172,15 @@ int main(int argc, char** argv) {
 
     load_spec ls;
     std::string load_target = "/engines/llama.cpp/v1/chat/completions", load_method = "GET";
-    int load_ms = 1000;
+    std::chrono::milliseconds load_duration{1000};
+    int load_ms = -1;
     auto* ld = app.add_subcommand("load", "one load run against 127.0.0.1:PORT (to measure a single hop by hand)");
     ld->add_option("--port", ls.port)->required();
     ld->add_option("--target", load_target, "request target (origin- or absolute-form)")->capture_default_str();
     ld->add_option("--method", load_method)->capture_default_str();
     ld->add_option("-c,--connections", ls.connections)->capture_default_str();
-    ld->add_option("--duration-ms", load_ms)->capture_default_str();
+    mrb::cli_kit::add_duration(*ld, "--duration", load_duration, "length of the run (e.g. 1s)");
+    ld->add_option("--duration-ms", load_ms, "deprecated: --duration in milliseconds")->group("");
     ld->add_option("--upload", ls.upload_bytes, "request body bytes");
 
     bench_options o;
@@ -184,7 +190,8 @@ int main(int argc, char** argv) {
     o.chain.seed_js = MRB_BENCH_SEED_JS;
     o.chain.work_dir = (fs::temp_directory_path() / ("bridge-bench-" + std::to_string(getpid()))).string();
     std::string out_json, out_md, out_svg, doc_file;
-    int window_ms = 1000, big_mb = 100;
+    std::chrono::milliseconds window{1000};
+    int window_ms = -1, big_mb = 100;
     bool no_squid = false, no_seed = false;
     std::vector<int> scale;
     bool scale_set = false;
@@ -197,7 +204,8 @@ int main(int argc, char** argv) {
     app.add_option("--bridge-arg", o.chain.bridge_extra_args, "extra flag for every bridge started (repeatable)");
     app.add_option("--work-dir", o.chain.work_dir, "logs and generated configs")->capture_default_str();
     app.add_option("--rounds", o.rounds, "rounds over all paths")->capture_default_str();
-    app.add_option("--window-ms", window_ms, "measured window per timed workload")->capture_default_str();
+    mrb::cli_kit::add_duration(app, "--window", window, "measured window per timed workload (e.g. 700ms)");
+    app.add_option("--window-ms", window_ms, "deprecated: --window in milliseconds")->group("");
     app.add_option("--big-mb", big_mb, "large body size, MB (2^20 bytes)")->capture_default_str();
     app.add_option("--scale", scale, "open-stream levels (default 1000 10000)");
     app.add_option("--workloads", o.only_workloads, "comma list of workloads (small_c1,small_c32,sse,down_big,up_big)");
@@ -211,7 +219,12 @@ int main(int argc, char** argv) {
     app.add_option("--markdown", out_md, "write the Markdown tables here");
     app.add_option("--svg", out_svg, "write the latency chart here");
     app.add_option("--update-doc", doc_file, "replace the generated part of this Markdown file (docs/performance.md)");
-    CLI11_PARSE(app, argc, argv);
+    if (const int rc = mrb::cli_kit::parse(app, argc, argv); rc >= 0)
+        return rc;
+    if (window_ms >= 0 && !app.count("--window"))
+        window = std::chrono::milliseconds(window_ms);
+    if (load_ms >= 0 && !ld->count("--duration"))
+        load_duration = std::chrono::milliseconds(load_ms);
 
     if (up->parsed()) {
         upstream_stub stub(upstream_port);
@@ -228,7 +241,7 @@ int main(int argc, char** argv) {
             std::cout << "bare relay listening on 127.0.0.1:" << relay.port() << std::endl;
             relay.run_in_this_thread();  // until a signal ends the process
         } catch (const std::exception& e) {
-            std::cerr << "bridge-bench relay: " << e.what() << "\n";
+            std::cerr << "bridge-bench relay: " << mrb::cli_kit::cannot_listen("127.0.0.1", relay_port, e.what()) << "\n";
             return 3;
         }
         return 0;
@@ -236,7 +249,7 @@ int main(int argc, char** argv) {
 
     if (ld->parsed()) {
         ls.request_head = make_request_head(load_method, load_target, "localhost", ls.upload_bytes, ls.upload_bytes > 0);
-        ls.duration = std::chrono::milliseconds(load_ms);
+        ls.duration = load_duration;
         ls.warmup = std::chrono::milliseconds(100);
         ls.read_buffer = 256 * 1024;
         auto r = run_load(ls);
@@ -251,7 +264,7 @@ int main(int argc, char** argv) {
     }
 
     scale_set = !scale.empty();
-    o.window = std::chrono::milliseconds(window_ms);
+    o.window = window;
     o.big_bytes = static_cast<std::uint64_t>(big_mb) * 1024 * 1024;
     o.chain.with_squid = !no_squid;
     o.chain.with_seed = !no_seed;
@@ -259,7 +272,7 @@ int main(int argc, char** argv) {
     if (scale_set) o.scale_levels = scale;
     if (o.smoke) {
         o.rounds = 1;
-        o.window = std::chrono::milliseconds(std::min(window_ms, 150));
+        o.window = std::min(window, std::chrono::milliseconds(150));
         o.warmup = std::chrono::milliseconds(20);
         o.big_bytes = std::min<std::uint64_t>(o.big_bytes, 4ull * 1024 * 1024);
         o.sse_events = 10;

@@ -311,7 +311,7 @@ std::string help_footer()
            "  OPENCLAW_CONFIG_PATH  the openclaw.json that configure and doctor use (then $OPENCLAW_STATE_DIR/openclaw.json)\n"
            "Exit codes:\n"
            "  0  success; for serve a clean stop on SIGTERM/SIGINT, also after a drain timeout\n"
-           "  1  unexpected internal error\n"
+           "  1  unexpected internal error; for configure --dry-run: the file would change (diff's convention)\n"
            "  2  usage error: bad flag or value\n"
            "  3  cannot listen: address in use, permission\n"
            "  4  a hop of the chain failed (models, doctor network checks)\n"
@@ -326,6 +326,25 @@ std::string help_footer()
            "protocol error; PD proxy policy denial; DC client disconnected; DPE request rejected (framing, 400/413/431); "
            "RJ refused by the bridge's policy (CONNECT, foreign target, connection limit)\n"
            "See docs/bridge.md, or the man page model-runner-bridge(1).\n";
+}
+
+std::string global_options_block(const CLI::App& app)
+{
+    std::string out = "Global options (accepted before or after the subcommand; see " + std::string(program) +
+                      " --help):\n";
+    for (const auto* o : visible_options(app))
+    {
+        if (o->get_lnames().empty() || o->get_lnames().front() == "help" || o->get_lnames().front() == "version")
+            continue;
+        std::string line = "  --" + o->get_lnames().front();
+        if (takes_value(*o))
+            line += " " + value_name(*o);
+        line += "  " + o->get_description();
+        if (!o->get_default_str().empty())
+            line += " [" + o->get_default_str() + "]";
+        out += line + "\n";
+    }
+    return out;
 }
 
 std::string version_line()

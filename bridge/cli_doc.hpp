@@ -16,6 +16,9 @@ namespace mrb::cli_doc
 // its "Heading:" blocks into sections.
 std::string help_footer();
 
+// The global flags a subcommand accepts too, as a footer block for its --help.
+std::string global_options_block(const CLI::App& app);
+
 // "model-runner-bridge 0.1.0 (commit abc123)": what --version prints.
 std::string version_line();
 

@@ -2,6 +2,7 @@
 // sandbox's HTTP proxy to Docker Model Runner on the host. Default subcommand: serve.
 
 #include "cli_doc.hpp"
+#include "cli_kit.hpp"
 #include "core/bridge_config.hpp"
 #include "core/proxy_url.hpp"
 #include "net/access_log.hpp"
@@ -23,63 +24,37 @@
 
 namespace {
 
-// "250ms", "10s", "5m", "1h"; a bare number is seconds.
-std::chrono::milliseconds parse_duration(const std::string& text, const std::string& flag)
-{
-    std::size_t pos = 0;
-    double value = 0;
-    try
-    {
-        value = std::stod(text, &pos);
-    }
-    catch (const std::exception&)
-    {
-        throw CLI::ValidationError(flag, "invalid duration '" + text + "' (examples: 250ms, 30s, 5m)");
-    }
-    const std::string unit = text.substr(pos);
-    double ms = 0;
-    if (unit.empty() || unit == "s")
-        ms = value * 1000;
-    else if (unit == "ms")
-        ms = value;
-    else if (unit == "m" || unit == "min")
-        ms = value * 60'000;
-    else if (unit == "h")
-        ms = value * 3'600'000;
-    else
-        throw CLI::ValidationError(flag, "invalid duration unit in '" + text + "' (use ms, s, m or h)");
-    if (value < 0)
-        throw CLI::ValidationError(flag, "duration must not be negative");
-    return std::chrono::milliseconds(static_cast<std::int64_t>(ms));
-}
-
+// Flag values before resolution; every default comes from bridge_config, written once there.
 struct raw_options
 {
-    std::string listen = "127.0.0.1:54321";
-    std::string target = "localhost:12434";
+    mrb::bridge_config defaults;
+    std::string listen = mrb::bridge_config::bracket(defaults.listen_host) + ":" + std::to_string(defaults.listen_port);
+    std::string target = mrb::bridge_config::bracket(defaults.target_host) + ":" + std::to_string(defaults.target_port);
     std::optional<std::string> proxy;
-    bool direct = false;
-    unsigned threads = mrb::bridge_config::default_threads();
-    std::string connect_timeout = "10s";
-    std::string response_header_timeout = "600s";
-    std::string body_idle_timeout = "300s";
-    std::string client_header_timeout = "30s";
-    std::string keep_alive_timeout = "60s";
-    std::string upstream_idle_timeout = "15s";
-    std::string drain_timeout = "30s";
-    std::size_t max_header_bytes = 16 * 1024;
-    std::uint64_t max_body_bytes = 64ull * 1024 * 1024;
-    std::uint64_t replay_limit = mrb::bridge_config{}.replay_limit;
-    std::size_t max_connections = 512;
-    std::string log_format = "text";
+    bool direct = defaults.direct;
+    unsigned threads = defaults.threads;
+    std::chrono::milliseconds connect_timeout = defaults.connect_timeout;
+    std::chrono::milliseconds response_header_timeout = defaults.response_header_timeout;
+    std::chrono::milliseconds body_idle_timeout = defaults.body_idle_timeout;
+    std::chrono::milliseconds client_header_timeout = defaults.client_header_timeout;
+    std::chrono::milliseconds keep_alive_timeout = defaults.keep_alive_idle;
+    std::chrono::milliseconds upstream_idle_timeout = defaults.upstream_idle;
+    std::chrono::milliseconds drain_timeout = defaults.drain_timeout;
+    std::size_t max_header_bytes = defaults.header_limit;
+    std::uint64_t max_body_bytes = defaults.request_body_limit;
+    std::uint64_t replay_limit = defaults.replay_limit;
+    std::size_t max_connections = defaults.max_connections;
+    std::string log_format = defaults.log_format_value == mrb::log_format::json ? "json" : "text";
     std::string log_level = "info";
-    std::string capture;
-    bool capture_bodies = false;
+    std::string capture = defaults.capture_file;
+    bool capture_bodies = defaults.capture_bodies;
+    std::vector<std::string> argv; // to tell a flag from its environment variable in errors
 };
 
 void add_options(CLI::App& app, raw_options& o)
 {
-    app.add_option("--listen", o.listen, "Address to listen on (host:port; port 0 picks a free one)")
+    app.add_option("--listen", o.listen,
+                   "Address to listen on (host:port, or a bare port meaning 127.0.0.1:PORT; port 0 picks a free one)")
         ->envname("MRB_LISTEN")
         ->capture_default_str();
     app.add_option("--target", o.target, "Model Runner as the proxy reaches it (host:port)")
@@ -94,22 +69,13 @@ void add_options(CLI::App& app, raw_options& o)
                    "Worker threads, each with its own event loop [default: one per CPU, at most 4]")
         ->envname("MRB_THREADS")
         ->check(CLI::Range(1u, 64u));
-    app.add_option("--connect-timeout", o.connect_timeout, "Timeout to connect to the proxy")
-        ->envname("MRB_CONNECT_TIMEOUT")->capture_default_str();
-    app.add_option("--response-header-timeout", o.response_header_timeout,
-                   "Wait for response headers (Model Runner loads models for up to ~300 s)")
-        ->envname("MRB_RESPONSE_HEADER_TIMEOUT")->capture_default_str();
-    app.add_option("--idle-timeout", o.body_idle_timeout, "Idle time allowed between body bytes, either way")
-        ->envname("MRB_IDLE_TIMEOUT")->capture_default_str();
-    app.add_option("--client-header-timeout", o.client_header_timeout, "Deadline for a client's whole request head")
-        ->envname("MRB_CLIENT_HEADER_TIMEOUT")->capture_default_str();
-    app.add_option("--keep-alive-timeout", o.keep_alive_timeout, "Idle client connection lifetime between requests")
-        ->envname("MRB_KEEP_ALIVE_TIMEOUT")->capture_default_str();
-    app.add_option("--upstream-idle-timeout", o.upstream_idle_timeout,
-                   "Longest a pooled proxy connection is kept idle (keep below the proxy's own)")
-        ->envname("MRB_UPSTREAM_IDLE_TIMEOUT")->capture_default_str();
-    app.add_option("--drain-timeout", o.drain_timeout, "On SIGTERM/SIGINT, time given to in-flight requests")
-        ->envname("MRB_DRAIN_TIMEOUT")->capture_default_str();
+    mrb::cli_kit::add_duration(app, "--connect-timeout", o.connect_timeout, "Timeout to connect to the proxy")->envname("MRB_CONNECT_TIMEOUT");
+    mrb::cli_kit::add_duration(app, "--response-header-timeout", o.response_header_timeout, "Wait for response headers (Model Runner loads models for up to ~300 s)")->envname("MRB_RESPONSE_HEADER_TIMEOUT");
+    mrb::cli_kit::add_duration(app, "--idle-timeout", o.body_idle_timeout, "Idle time allowed between body bytes, either way")->envname("MRB_IDLE_TIMEOUT");
+    mrb::cli_kit::add_duration(app, "--client-header-timeout", o.client_header_timeout, "Deadline for a client's whole request head")->envname("MRB_CLIENT_HEADER_TIMEOUT");
+    mrb::cli_kit::add_duration(app, "--keep-alive-timeout", o.keep_alive_timeout, "Idle client connection lifetime between requests")->envname("MRB_KEEP_ALIVE_TIMEOUT");
+    mrb::cli_kit::add_duration(app, "--upstream-idle-timeout", o.upstream_idle_timeout, "Longest a pooled proxy connection is kept idle (keep below the proxy's own)")->envname("MRB_UPSTREAM_IDLE_TIMEOUT");
+    mrb::cli_kit::add_duration(app, "--drain-timeout", o.drain_timeout, "On SIGTERM/SIGINT, time given to in-flight requests")->envname("MRB_DRAIN_TIMEOUT");
     app.add_option("--max-header-bytes", o.max_header_bytes, "Largest request head (431 beyond)")
         ->envname("MRB_MAX_HEADER_BYTES")->capture_default_str()->check(CLI::Range(std::size_t{256}, std::size_t{1} << 20));
     app.add_option("--max-body-bytes", o.max_body_bytes, "Largest request body (413 beyond)")
@@ -129,28 +95,44 @@ void add_options(CLI::App& app, raw_options& o)
     app.add_flag("--capture-bodies", o.capture_bodies, "Include body bytes in the capture");
 }
 
+// The name to blame for a bad value: the flag when it is on the command line, else its variable.
+std::string source_of(const raw_options& o, const std::string& flag, const char* env)
+{
+    for (const auto& a : o.argv)
+        if (a == flag || a.rfind(flag + "=", 0) == 0)
+            return flag;
+    return env != nullptr && std::getenv(env) != nullptr ? std::string(env) : flag;
+}
+
+// "54321" alone is a port on loopback, not a host name.
+std::string listen_text(const std::string& text)
+{
+    const bool bare_port = !text.empty() && text.find_first_not_of("0123456789") == std::string::npos;
+    return bare_port ? "127.0.0.1:" + text : text;
+}
+
 mrb::bridge_config resolve(const raw_options& o)
 {
     mrb::bridge_config c;
     try
     {
-        const auto listen = mrb::parse_host_port(o.listen, 54321, true);
+        const auto listen = mrb::parse_host_port(listen_text(o.listen), o.defaults.listen_port, true);
         c.listen_host = listen.host;
         c.listen_port = listen.port;
     }
     catch (const std::invalid_argument& e)
     {
-        throw CLI::ValidationError("--listen", e.what());
+        throw CLI::ValidationError(source_of(o, "--listen", "MRB_LISTEN"), e.what());
     }
     try
     {
-        const auto target = mrb::parse_host_port(o.target, 12434, false);
+        const auto target = mrb::parse_host_port(o.target, o.defaults.target_port, false);
         c.target_host = target.host;
         c.target_port = target.port;
     }
     catch (const std::invalid_argument& e)
     {
-        throw CLI::ValidationError("--target", e.what());
+        throw CLI::ValidationError(source_of(o, "--target", "MRB_TARGET"), e.what());
     }
     c.direct = o.direct;
     if (!c.direct)
@@ -167,13 +149,13 @@ mrb::bridge_config resolve(const raw_options& o)
         }
     }
     c.threads = o.threads;
-    c.connect_timeout = parse_duration(o.connect_timeout, "--connect-timeout");
-    c.response_header_timeout = parse_duration(o.response_header_timeout, "--response-header-timeout");
-    c.body_idle_timeout = parse_duration(o.body_idle_timeout, "--idle-timeout");
-    c.client_header_timeout = parse_duration(o.client_header_timeout, "--client-header-timeout");
-    c.keep_alive_idle = parse_duration(o.keep_alive_timeout, "--keep-alive-timeout");
-    c.upstream_idle = parse_duration(o.upstream_idle_timeout, "--upstream-idle-timeout");
-    c.drain_timeout = parse_duration(o.drain_timeout, "--drain-timeout");
+    c.connect_timeout = o.connect_timeout;
+    c.response_header_timeout = o.response_header_timeout;
+    c.body_idle_timeout = o.body_idle_timeout;
+    c.client_header_timeout = o.client_header_timeout;
+    c.keep_alive_idle = o.keep_alive_timeout;
+    c.upstream_idle = o.upstream_idle_timeout;
+    c.drain_timeout = o.drain_timeout;
     c.header_limit = o.max_header_bytes;
     c.request_body_limit = o.max_body_bytes;
     c.replay_limit = o.replay_limit;
@@ -216,7 +198,7 @@ int serve(const mrb::bridge_config& c)
     catch (const mrb::listen_error& e)
     {
         std::fprintf(stderr, "model-runner-bridge: %s\n", e.what());
-        return 3;
+        return 3; // listen_error already names the address and the reason on one line
     }
     std::printf("model-runner-bridge listening on %s:%u\n", mrb::bridge_config::bracket(c.listen_host).c_str(),
                 static_cast<unsigned>(srv.port()));
@@ -238,11 +220,13 @@ int main(int argc, char** argv)
     CLI::App app{"model-runner-bridge: relay from a Docker sandbox, through its HTTP proxy, to Docker Model Runner",
                  "model-runner-bridge"};
     app.set_version_flag("--version", mrb::cli_doc::version_line());
+    mrb::cli_kit::apply(app, "model-runner-bridge");
     app.footer(mrb::cli_doc::help_footer());
     app.require_subcommand(0, 1);
     app.fallthrough(); // options are accepted before or after the subcommand
 
     raw_options raw;
+    raw.argv.assign(argv + 1, argv + argc);
     add_options(app, raw);
     mrb::bridge_config config;
     app.parse_complete_callback([&] { config = resolve(raw); });
@@ -269,14 +253,15 @@ int main(int argc, char** argv)
            throw CLI::Success();
        })->group("");
 
+    // Subcommand --help lists the global flags it accepts too.
+    const std::string globals = mrb::cli_doc::global_options_block(app);
+    for (auto* sub : app.get_subcommands([](const CLI::App* s) { return !s->get_name().empty(); }))
+        sub->footer(globals + mrb::cli_doc::help_footer());
+
     try
     {
-        app.parse(argc, argv);
-    }
-    catch (const CLI::ParseError& e)
-    {
-        const int rc = app.exit(e);
-        return rc == 0 ? 0 : 2;
+        if (const int rc = mrb::cli_kit::parse(app, argc, argv); rc >= 0)
+            return rc;
     }
     catch (const std::exception& e)
     {

@@ -1,6 +1,7 @@
 // scenario-runner: runs scenario files against the bridge (docs/scenarios.md), writes the
 // conformance matrix (docs/conformance.md) and turns bridge captures into scenarios.
 #include "capture_converter.hpp"
+#include "cli_kit.hpp"
 #include "matrix_report.hpp"
 #include "scenario.hpp"
 #include "scenario_execution.hpp"
@@ -85,6 +86,34 @@ bool on_path(const std::string& name) {
   return false;
 }
 
+// "FILE:LINE:COL: message" for a file that is not JSON at all, or "" when it parses: a broken
+// file is a usage error named precisely, not a failed scenario with a transcript.
+std::string json_syntax_error(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in) return file.string() + ": cannot read it";
+  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  try {
+    const auto doc = nlohmann::json::parse(text);
+    (void)doc;
+    return {};
+  } catch (const nlohmann::json::parse_error& e) {
+    // e.byte is 1-based and points just past the offending character.
+    const std::size_t at = std::min<std::size_t>(e.byte == 0 ? 0 : e.byte - 1, text.size());
+    std::size_t line = 1, col = 1;
+    for (std::size_t i = 0; i < at; ++i) {
+      if (text[i] == '\n') {
+        ++line;
+        col = 1;
+      } else {
+        ++col;
+      }
+    }
+    std::string what = e.what();
+    if (const auto p = what.find("parse error"); p != std::string::npos) what = what.substr(p);
+    return file.string() + ":" + std::to_string(line) + ":" + std::to_string(col) + ": invalid JSON: " + what;
+  }
+}
+
 std::string utc_now() {
   std::time_t t = std::time(nullptr);
   char b[32];
@@ -97,7 +126,9 @@ std::string utc_now() {
 int main(int argc, char** argv) {
   // A bridge that dies mid-write must not kill the runner.
   std::signal(SIGPIPE, SIG_IGN);
-  CLI::App app{"scenario-runner: runs scenario files against model-runner-bridge (docs/scenarios.md)"};
+  CLI::App app{"scenario-runner: runs scenario files against model-runner-bridge (docs/scenarios.md)\n"
+               "Exit codes: 0 all passed, 1 a scenario failed, 2 usage error (bad flag, unreadable or invalid file)."};
+  mrb::cli_kit::apply(app, "scenario-runner");
   std::vector<std::string> inputs;
   std::string bridge = MRB_DEFAULT_BRIDGE;
   std::string bridge_cmd;
@@ -131,12 +162,7 @@ int main(int argc, char** argv) {
   app.add_option("--from-capture", from_capture,
                  "Turn a bridge capture (docs/capture.md) into a scenario whose fake Model Runner replays it");
   app.add_option("-o,--output", output, "With --from-capture: write the scenario here instead of stdout");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    const int rc = app.exit(e);
-    return rc == 0 ? 0 : 2;
-  }
+  if (const int rc = mrb::cli_kit::parse(app, argc, argv); rc >= 0) return rc;
 
   if (!from_capture.empty()) {
     try {
@@ -146,17 +172,23 @@ int main(int argc, char** argv) {
       else std::ofstream(output) << text;
       return 0;
     } catch (const std::exception& e) {
-      std::cerr << "scenario-runner: " << e.what() << "\n";
-      return 2;
+      return mrb::cli_kit::usage_error("scenario-runner", "--from-capture " + from_capture + ": " + e.what());
     }
   }
 
   if (inputs.empty() && matrix) inputs = {MRB_CATALOGUE_DIR};
-  if (inputs.empty()) {
-    std::cerr << "scenario-runner: no scenario files given (see --help)\n";
-    return 2;
-  }
+  if (inputs.empty()) return mrb::cli_kit::usage_error("scenario-runner", "no scenario files given");
+  for (const auto& in : inputs)
+    if (!fs::exists(in)) return mrb::cli_kit::usage_error("scenario-runner", in + ": no such file or folder");
   const auto files = collect(inputs);
+  for (const auto& f : files)
+    if (const auto err = json_syntax_error(f); !err.empty()) return mrb::cli_kit::usage_error("scenario-runner", err);
+  // Our bridge is started for every scenario (and for the matrix): a wrong path is one error, now.
+  if (bridge_cmd.empty() || matrix) {
+    if (bridge.empty()) return mrb::cli_kit::usage_error("scenario-runner", "no bridge binary (--bridge PATH or --bridge-cmd CMD)");
+    if (!fs::is_regular_file(bridge) || ::access(bridge.c_str(), X_OK) != 0)
+      return mrb::cli_kit::usage_error("scenario-runner", "--bridge " + bridge + ": not an executable file");
+  }
 
   if (matrix) {
     struct combo {
@@ -204,10 +236,6 @@ int main(int argc, char** argv) {
   }
 
   run_settings settings{{bridge, bridge_cmd}, proxy, transcript};
-  if (settings.bridge.ours() && settings.bridge.binary.empty()) {
-    std::cerr << "scenario-runner: no bridge binary (--bridge PATH or --bridge-cmd CMD)\n";
-    return 2;
-  }
   int passed = 0, failed = 0, expected = 0, na = 0;
   nlohmann::json all = nlohmann::json::array();
   for (const auto& f : files) {
