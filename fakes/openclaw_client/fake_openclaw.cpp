@@ -2,6 +2,7 @@
 
 #include "config_locator.hpp"
 #include "json5_reader.hpp"
+#include "key_state.hpp"
 #include "model_ref.hpp"
 #include "request_builder.hpp"
 #include "turn_runner.hpp"
@@ -26,6 +27,7 @@ struct prepared_turn
     std::function<built_request()> make_request;
     turn_result failure;  // error == config_error when make_request is empty
     std::string config_path;
+    std::string provider;
 };
 
 turn_result
@@ -90,6 +92,7 @@ prepare(client_options const& o)
         return p;
     }
 
+    p.provider = resolved.model->provider_id;
     auto rng = std::make_shared<std::mt19937_64>(o.seed != 0 ? o.seed : std::random_device{}());
     p.make_request = [model = *resolved.model, message = o.message, rng] {
         return request_builder::build(model, message, request_builder::make_traceparent(*rng));
@@ -110,6 +113,39 @@ stats_json(latency_stats const& s)
 {
     return {{"count", s.count}, {"min_us", s.min_us}, {"p50_us", s.p50_us}, {"p90_us", s.p90_us},
         {"p99_us", s.p99_us}, {"max_us", s.max_us}, {"mean_us", s.mean_us}};
+}
+
+// A key still cooling down after a 401/403: OpenClaw sends nothing.
+std::optional<turn_result>
+cooldown_refusal(client_options const& o, prepared_turn const& p)
+{
+    auto const file = key_state::file_for(o.state_dir);
+    if (!file)
+        return std::nullopt;
+    auto const left = key_state::disabled_for(*file, p.provider, std::chrono::system_clock::now());
+    if (left.count() <= 0)
+        return std::nullopt;
+    turn_result r;
+    r.error = error_class::key_cooldown;
+    r.detail = "key disabled in " + file->string();
+    auto const secs = std::chrono::duration_cast<std::chrono::seconds>(left + std::chrono::milliseconds(999));
+    auto const outcome = user_messages::for_failure(r.error, 0, user_messages::cooldown_message(p.provider, secs));
+    r.user_message = outcome.message;
+    r.exit_code = outcome.exit_code;
+    r.config_path = p.config_path;
+    return r;
+}
+
+void
+remember_auth_failure(client_options const& o, prepared_turn const& p, turn_result& r)
+{
+    if (!r.key_disabled)
+        return;
+    auto const file = key_state::file_for(o.state_dir);
+    std::string error;
+    if (file && !key_state::disable(*file, p.provider, std::chrono::system_clock::now() + o.key_cooldown,
+                    r.status, error))
+        r.detail += " (key state not saved: " + error + ")";
 }
 
 }  // namespace
@@ -140,7 +176,8 @@ client_options
 options_from_json(nlohmann::json const& j)
 {
     static constexpr char const* known[] = {"config_path", "config", "message", "retries",
-        "backoff_ms", "connect_timeout_ms", "idle_timeout_ms", "repeat", "concurrency", "seed"};
+        "backoff_ms", "connect_timeout_ms", "idle_timeout_ms", "repeat", "concurrency", "seed", "state_dir",
+        "key_cooldown_ms"};
     if (!j.is_object())
         throw std::invalid_argument("fake-openclaw options must be a JSON object");
     for (auto const& [key, value] : j.items())
@@ -164,8 +201,12 @@ options_from_json(nlohmann::json const& j)
         o.connect_timeout = std::chrono::milliseconds(it->get<std::int64_t>());
     if (auto it = j.find("idle_timeout_ms"); it != j.end())
         o.idle_timeout = std::chrono::milliseconds(it->get<std::int64_t>());
-    if (o.retries < 0 || o.repeat < 1 || o.concurrency < 1)
-        throw std::invalid_argument("retries must be >= 0, repeat and concurrency >= 1");
+    if (auto it = j.find("state_dir"); it != j.end())
+        o.state_dir = it->get<std::string>();
+    if (auto it = j.find("key_cooldown_ms"); it != j.end())
+        o.key_cooldown = std::chrono::milliseconds(it->get<std::int64_t>());
+    if (o.retries < -1 || o.repeat < 1 || o.concurrency < 1)
+        throw std::invalid_argument("retries must be >= -1, repeat and concurrency >= 1");
     return o;
 }
 
@@ -175,9 +216,12 @@ run_turn(client_options const& options)
     auto p = prepare(options);
     if (!p.make_request)
         return p.failure;
+    if (auto refused = cooldown_refusal(options, p))
+        return *refused;
     auto results = turn_runner::run(p.make_request, options, 1, 1);
     turn_result r = std::move(results.front());
     r.config_path = p.config_path;
+    remember_auth_failure(options, p, r);
     return r;
 }
 
@@ -187,10 +231,19 @@ run_load(client_options const& options)
     load_result l;
     auto p = prepare(options);
     auto const start = std::chrono::steady_clock::now();
+    std::optional<turn_result> refused;
+    if (p.make_request)
+        refused = cooldown_refusal(options, p);
     if (!p.make_request)
         l.results.assign(static_cast<std::size_t>(std::max(options.repeat, 1)), p.failure);
+    else if (refused)
+        l.results.assign(static_cast<std::size_t>(std::max(options.repeat, 1)), *refused);
     else
+    {
         l.results = turn_runner::run(p.make_request, options, options.repeat, options.concurrency);
+        for (auto& r : l.results)
+            remember_auth_failure(options, p, r);
+    }
     l.wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - start).count();
 
@@ -245,6 +298,10 @@ to_json(turn_result const& r, bool with_events)
         {"user_message", r.user_message},
         {"exit_code", r.exit_code},
         {"requests_sent", r.requests_sent},
+        {"attempts", r.attempts},
+        {"waited_ms", r.waited_ms},
+        {"retry_after_s", r.retry_after_s},
+        {"key_disabled", r.key_disabled},
         {"ttfb_us", r.ttfb_us},
         {"first_event_us", r.first_event_us},
         {"total_us", r.total_us},

@@ -23,15 +23,25 @@ struct client_options
     std::optional<nlohmann::json> config;
     std::string message = "Say hello in one short sentence.";
 
-    /// OpenClaw retries failed turns; off by default so a test sees one request. With 7 the
-    /// fake reproduces the observed loop: 8 requests for a 5xx, 7 for a network failure.
-    int retries = 0;
-    /// The real backoff is ~1, 2, 3, 7, 15, 20, 30 s; each second becomes this long.
-    std::chrono::milliseconds backoff_unit{10};
+    /// OpenClaw's reactions (docs/fake-openclaw.md): each failure is retried as the real client
+    /// retries it, with the same count. Only the waits can be shortened: one second of
+    /// OpenClaw's schedule (and of a Retry-After) lasts `backoff_unit`.
+    std::chrono::milliseconds backoff_unit{1000};
+    /// -1 (default): OpenClaw's own count for each failure. 0: one request per turn whatever
+    /// happens (not OpenClaw; for load measurement). Any other value counts as -1: the count of
+    /// a failure is never changed.
+    int retries = -1;
 
     std::chrono::milliseconds connect_timeout{10000};
-    /// No response bytes for this long fails the attempt as timed_out.
-    std::chrono::milliseconds idle_timeout{60000};
+    /// No response bytes for this long fails the attempt; before the response head this is
+    /// OpenClaw's agent deadline (600 s), which ends the turn.
+    std::chrono::milliseconds idle_timeout{600000};
+
+    /// Where the inline key's 401/403 cooldown is kept across runs. Unset: OpenClaw's place,
+    /// $HOME/.openclaw/agents/main/agent (nothing is kept when HOME is unset).
+    std::optional<std::string> state_dir;
+    /// How long a 401/403 disables the key (measured: about 30 s).
+    std::chrono::milliseconds key_cooldown{30000};
 
     /// Load mode: `repeat` turns spread over `concurrency` keep-alive connections.
     int repeat = 1;
@@ -68,7 +78,11 @@ struct turn_result
     std::string detail;        // technical cause (error text, response body head)
     std::string user_message;  // what OpenClaw would show
     int exit_code = 0;         // 0, or OpenClaw's 1 / 2
-    int requests_sent = 0;     // attempts, retries included
+    int requests_sent = 0;     // requests on the wire, retries and undici's resends included
+    int attempts = 0;          // OpenClaw's own attempts
+    std::int64_t waited_ms = 0;  // OpenClaw's time waiting between attempts, before backoff_unit scaling
+    std::int64_t retry_after_s = -1;  // the last response's Retry-After (delta-seconds)
+    bool key_disabled = false;        // this turn put the inline key in cooldown
 
     std::int64_t ttfb_us = -1;         // response header, last attempt
     std::int64_t first_event_us = -1;  // first SSE event, last attempt

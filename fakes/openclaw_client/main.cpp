@@ -39,11 +39,20 @@ main(int argc, char** argv)
     app.add_option("--options", options_file, "the fake's own options as JSON (docs/fake-openclaw.md); flags override")
         ->check(CLI::ExistingFile);
     app.add_option("--message,-m", message, "the user message of the turn");
-    app.add_option("--retries", retries, "retry failed turns as OpenClaw does (7 = the observed loop); default 0")
-        ->check(CLI::Range(0, 100));
+    bool single_attempt = false;
+    std::string state_dir;
+    std::chrono::milliseconds key_cooldown = defaults.key_cooldown;
+    app.add_flag("--single-attempt", single_attempt,
+        "one request per turn whatever happens (NOT OpenClaw: for load measurement)");
+    // Old spelling: --retries 0 is --single-attempt; any other value is OpenClaw's own count.
+    app.add_option("--retries", retries)->check(CLI::Range(0, 100))->group("");
+    app.add_option("--state-dir", state_dir,
+        "where the 401/403 key cooldown is kept across runs (default: ~/.openclaw/agents/main/agent)");
+    mrb::cli_kit::add_duration(app, "--key-cooldown", key_cooldown, "how long a 401/403 disables the key (OpenClaw: 30s)");
     mrb::cli_kit::add_duration(app, "--backoff-unit", backoff_unit,
-                               "length of one second of OpenClaw's backoff schedule (1s = real time)");
-    mrb::cli_kit::add_duration(app, "--timeout", idle_timeout, "idle timeout: no response bytes for this long fails");
+                               "length of one second of OpenClaw's waits between attempts and of a Retry-After "
+                               "(1s = real time, 0 = count them without waiting); the counts never change");
+    mrb::cli_kit::add_duration(app, "--timeout", idle_timeout, "no response bytes for this long fails; before the response head this is OpenClaw's agent deadline");
     mrb::cli_kit::add_duration(app, "--connect-timeout", connect_timeout, "connect timeout");
     // Deprecated millisecond spellings, kept for scripts.
     app.add_option("--backoff-ms", backoff_ms)->check(CLI::Range(0L, 60000L))->group("");
@@ -77,7 +86,13 @@ main(int argc, char** argv)
     if (!message.empty())
         o.message = message;
     if (retries >= 0)
-        o.retries = retries;
+        o.retries = retries == 0 ? 0 : -1;
+    if (single_attempt)
+        o.retries = 0;
+    if (!state_dir.empty())
+        o.state_dir = state_dir;
+    if (app.count("--key-cooldown"))
+        o.key_cooldown = key_cooldown;
     if (app.count("--backoff-unit"))
         o.backoff_unit = backoff_unit;
     else if (backoff_ms >= 0)

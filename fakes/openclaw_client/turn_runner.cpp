@@ -87,6 +87,15 @@ sent_stamp(std::string_view comment)
     return ec == std::errc() ? v : -1;
 }
 
+// Retry-After as delta-seconds; an HTTP-date or garbage is ignored (-1).
+std::int64_t
+retry_after_seconds(beast::string_view v)
+{
+    std::int64_t n = -1;
+    auto const [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+    return ec == std::errc() && end == v.data() + v.size() && n >= 0 ? n : -1;
+}
+
 std::int64_t
 unix_micros()
 {
@@ -150,11 +159,13 @@ one_attempt(connection& c, built_request const& req, client_options const& o, tu
     if (hec)
     {
         c.close();
-        r.error = classify_io(hec);
+        // No head before the deadline: OpenClaw's agent deadline ends the turn.
+        r.error = hec == beast::error::timeout ? error_class::agent_timeout : classify_io(hec);
         r.detail = "reading response header: " + hec.message();
         co_return;
     }
     r.status = parser.get().result_int();
+    r.retry_after_s = retry_after_seconds(parser.get()[http::field::retry_after]);
     r.ttfb_us = micros_since(t0);
     bool const streaming = r.status == 200;
     bool const event_stream =
@@ -169,14 +180,19 @@ one_attempt(connection& c, built_request const& req, client_options const& o, tu
     beast::error_code failure;
     std::int64_t announced = -1;  // the last " t=" stamp not yet matched to an event
 
+    // `[DONE]` ends the turn at once (measured: even with the response left open). The end of
+    // the response is still read if it follows within a moment, so the connection can be reused.
+    constexpr std::chrono::milliseconds after_done_grace{200};
     while (!parser.is_done())
     {
         parser.get().body().data = buf;
         parser.get().body().size = sizeof(buf);
-        c.stream.expires_after(o.idle_timeout);
+        c.stream.expires_after(chat.done() ? after_done_grace : o.idle_timeout);
         auto [ec, n] = co_await http::async_read_some(c.stream, c.buffer, parser, use_tuple);
         if (ec == http::error::need_buffer)
             ec = {};
+        if (ec && chat.done())
+            break;  // the turn is complete; the connection is closed below (not reusable)
         std::size_t const got = sizeof(buf) - parser.get().body().size;
         body_bytes += got;
         if (got > 0 && streaming)
@@ -235,8 +251,9 @@ one_attempt(connection& c, built_request const& req, client_options const& o, tu
         r.error = error_class::bad_response;
         r.detail = chat.error();
     }
-    else if (r.finish_reason.empty())
+    else if (r.finish_reason.empty() && !r.done_seen)
     {
+        // Only a stream with neither a finish_reason nor [DONE] fails (measured).
         bool const not_sse = !event_stream && chat.chunks() == 0 && body_bytes > 0;
         r.error = not_sse ? error_class::bad_response : error_class::stream_cut;
         r.detail = not_sse ? "200 response is not an event stream" : "stream ended without finish_reason";
@@ -244,11 +261,19 @@ one_attempt(connection& c, built_request const& req, client_options const& o, tu
 }
 
 std::chrono::milliseconds
-backoff(int retry, std::chrono::milliseconds unit)
+scaled(std::chrono::milliseconds real, std::chrono::milliseconds unit)
 {
-    // OpenClaw's observed schedule in seconds (openclaw-client.md), compressed to `unit`.
-    static constexpr int schedule[] = {1, 2, 3, 7, 15, 20, 30};
-    return unit * schedule[std::min(retry, 7) - 1];
+    // One real second of OpenClaw's schedule lasts `unit`.
+    return std::chrono::milliseconds(real.count() * unit.count() / 1000);
+}
+
+net::awaitable<void>
+pause(std::chrono::milliseconds d)
+{
+    if (d.count() <= 0)
+        co_return;
+    net::steady_timer timer(co_await net::this_coro::executor, d);
+    co_await timer.async_wait(use_tuple);
 }
 
 net::awaitable<void>
@@ -256,26 +281,56 @@ run_one_turn(connection& c, std::function<built_request()> const& make_request,
     client_options const& o, turn_result& out)
 {
     auto const start = clock_type::now();
-    int attempts = 0;
+    int attempts = 0;  // OpenClaw's own attempts
+    int requests = 0;  // requests on the wire, undici's resends included
+    std::chrono::milliseconds waited{0};  // OpenClaw time spent waiting, unscaled
     for (;;)
     {
+        auto const req = make_request();
         turn_result a;
-        co_await one_attempt(c, make_request(), o, a);
+        co_await one_attempt(c, req, o, a);
+        ++requests;
+        auto outcome = user_messages::for_failure(a.error, a.status, a.detail);
+        if (a.error == error_class::http_status && outcome.undici_resend)
+        {
+            // undici: a 421 is resent once, at once, on a new connection.
+            c.close();
+            a = turn_result{};
+            co_await one_attempt(c, req, o, a);
+            ++requests;
+            outcome = user_messages::for_failure(a.error, a.status, a.detail);
+        }
         ++attempts;
-        auto const outcome = user_messages::for_failure(a.error, a.status, a.detail);
-        // Network failures were observed with one request fewer than 5xx ones (7 vs 8).
-        int const allowed = outcome.network ? std::min(o.retries, 6) : o.retries;
-        if (a.error == error_class::none || !outcome.retryable || attempts > allowed)
+        bool stop = a.error == error_class::none || o.retries == 0 || attempts >= outcome.attempts;
+        std::chrono::milliseconds wait{0};
+        if (!stop)
+        {
+            wait = outcome.waits[static_cast<std::size_t>(attempts - 1)];
+            std::chrono::milliseconds const said(a.retry_after_s >= 0 ? a.retry_after_s * 1000 : -1);
+            if (said.count() >= 0 && outcome.retry_after == retry_after_rule::wait)
+                wait = std::max(wait, said);
+            else if (said.count() >= 0 && outcome.retry_after == retry_after_rule::stops_window)
+            {
+                if (waited + said > outcome.window)
+                    stop = true;
+                else
+                    wait = std::max(wait, said);
+            }
+        }
+        if (stop)
         {
             out = std::move(a);
             out.user_message = outcome.message;
             out.exit_code = outcome.exit_code;
+            out.key_disabled = outcome.key_cooldown;
             break;
         }
-        net::steady_timer timer(co_await net::this_coro::executor, backoff(attempts, o.backoff_unit));
-        co_await timer.async_wait(use_tuple);
+        waited += wait;
+        co_await pause(scaled(wait, o.backoff_unit));
     }
-    out.requests_sent = attempts;
+    out.requests_sent = requests;
+    out.attempts = attempts;
+    out.waited_ms = waited.count();
     out.total_us = micros_since(start);
 }
 

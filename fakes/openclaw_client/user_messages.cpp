@@ -1,6 +1,55 @@
 #include "user_messages.hpp"
 
+#include <nlohmann/json.hpp>
+
 namespace fakes::openclaw {
+
+namespace {
+
+using std::chrono::milliseconds;
+
+// OpenClaw's waits between its own attempts, in real milliseconds. The totals are what was
+// measured (docs/reference/openclaw-client.md): 8 requests over about 80-90 s for a 5xx or a
+// timeout status, 7 for a network failure, 10 over about 150 s for a 429, 4 within about 1 s
+// for a status it does not classify. The single waits are the observed ~1, 2, 3, 5-10, 10-20,
+// 16-23, 30 s; within a range we take one value.
+std::vector<milliseconds> const server_error_waits = {milliseconds(1000), milliseconds(2000),
+    milliseconds(3000), milliseconds(7000), milliseconds(15000), milliseconds(20000), milliseconds(30000)};
+std::vector<milliseconds> const network_waits(server_error_waits.begin(), server_error_waits.end() - 1);
+std::vector<milliseconds> const rate_limit_waits = {milliseconds(1000), milliseconds(2000),
+    milliseconds(4000), milliseconds(8000), milliseconds(15000), milliseconds(20000), milliseconds(30000),
+    milliseconds(30000), milliseconds(40000)};
+std::vector<milliseconds> const resubmit_waits = {milliseconds(250), milliseconds(250), milliseconds(250)};
+constexpr milliseconds server_error_window{90000};
+
+user_outcome
+network(std::string message, int exit_code = 2)
+{
+    user_outcome o;
+    o.message = std::move(message);
+    o.exit_code = exit_code;
+    o.attempts = static_cast<int>(network_waits.size()) + 1;
+    o.waits = network_waits;
+    o.network = true;
+    return o;
+}
+
+user_outcome
+once(std::string message, int exit_code = 1)
+{
+    user_outcome o;
+    o.message = std::move(message);
+    o.exit_code = exit_code;
+    return o;
+}
+
+bool
+contains(std::string const& s, char const* what)
+{
+    return s.find(what) != std::string::npos;
+}
+
+}  // namespace
 
 std::string_view
 to_string(error_class c)
@@ -11,16 +60,42 @@ to_string(error_class c)
     case error_class::connection_refused: return "connection_refused";
     case error_class::connection_reset: return "connection_reset";
     case error_class::timed_out: return "timed_out";
+    case error_class::agent_timeout: return "agent_timeout";
     case error_class::http_status: return "http_status";
     case error_class::stream_cut: return "stream_cut";
     case error_class::bad_response: return "bad_response";
     case error_class::config_error: return "config_error";
+    case error_class::key_cooldown: return "key_cooldown";
     }
     return "unknown";
 }
 
+std::string
+user_messages::error_message(std::string const& body)
+{
+    auto const j = nlohmann::json::parse(body, nullptr, false);
+    if (!j.is_object())
+        return {};
+    auto const e = j.find("error");
+    if (e == j.end())
+        return {};
+    if (e->is_string())
+        return e->get<std::string>();
+    if (auto m = e->find("message"); e->is_object() && m != e->end() && m->is_string())
+        return m->get<std::string>();
+    return {};
+}
+
+std::string
+user_messages::cooldown_message(std::string const& provider, std::chrono::seconds left)
+{
+    return "Inline API key for provider " + provider +
+           " is temporarily disabled after an authentication failure (" + std::to_string(left.count()) +
+           " s left); no request was sent.";
+}
+
 user_outcome
-user_messages::for_failure(error_class c, int http_status, std::string const& detail)
+user_messages::for_failure(error_class c, int http_status, std::string const& body)
 {
     auto const code = std::to_string(http_status);
     switch (c)
@@ -28,33 +103,75 @@ user_messages::for_failure(error_class c, int http_status, std::string const& de
     case error_class::none:
         return {};
     case error_class::connection_refused:
-        return {"LLM request failed: connection refused by the provider endpoint.", 2, true, true};
+        return network("LLM request failed: connection refused by the provider endpoint.");
     case error_class::connection_reset:
-        return {"LLM request failed: network connection was interrupted.", 2, true, true};
+        return network("LLM request failed: network connection was interrupted.");
     case error_class::timed_out:
     case error_class::stream_cut:
-        // A close-delimited stream cut before finish_reason reads as a timeout in OpenClaw.
-        return {"LLM request timed out.", 2, true, true};
+        // A close-delimited stream cut before finish_reason (and [DONE]) reads as a timeout.
+        return network("LLM request timed out.");
     case error_class::bad_response:
-        return {"LLM request failed: invalid response from the provider endpoint.", 2, true, true};
+        return network("LLM request failed: invalid response from the provider endpoint.");
+    case error_class::agent_timeout:
+        // The agent deadline covers the whole turn, so nothing is tried after it.
+        return once("Request timed out before a response was generated.", 1);
     case error_class::config_error:
-        return {"Invalid config: " + detail, 1, false, false};
+        return once("Invalid config: " + body, 1);
+    case error_class::key_cooldown:
+        return once(body, 1);
     case error_class::http_status:
         break;
     }
-    if (http_status >= 500)
-        return {"request failed (provider internal error, HTTP " + code +
-                "). This is usually temporary",
-            1, true, false};
+
+    user_outcome o;
+    o.exit_code = 1;
+    if (http_status == 400 || http_status == 422)
+        return once("LLM request failed: provider rejected the request schema or tool payload.");
     if (http_status == 401 || http_status == 403)
-        return {"request failed (authentication failed, HTTP " + code +
-                "). Re-authenticate the provider",
-            1, false, false};
+    {
+        o = once("request failed (authentication failed, HTTP " + code + "). Re-authenticate the provider");
+        o.key_cooldown = true;
+        return o;
+    }
+    if (http_status == 404)
+        return once("The selected model was not found by the provider.");
+    if (http_status == 408 || http_status == 410 || http_status == 504)
+    {
+        o.message = "request failed (request timed out, HTTP " + code + ")";
+        o.exit_code = 2;
+        o.attempts = static_cast<int>(server_error_waits.size()) + 1;
+        o.waits = server_error_waits;
+        return o;
+    }
     if (http_status == 429)
-        return {"request failed (rate limited, HTTP 429). Try again later", 1, true, false};
-    if (http_status == 408)
-        return {"LLM request timed out.", 1, true, false};
-    return {"request failed (HTTP " + code + ")", 1, false, false};
+    {
+        // Our text is kept only when it reads like a rate-limit explanation.
+        auto const ours = error_message(body);
+        o.message = "API rate limit reached";
+        if (contains(ours, "seconds") || contains(ours, "quota"))
+            o.message += ": " + ours;
+        o.attempts = static_cast<int>(rate_limit_waits.size()) + 1;
+        o.waits = rate_limit_waits;
+        o.retry_after = retry_after_rule::wait;
+        return o;
+    }
+    if (http_status >= 500)
+    {
+        o.message = "request failed (provider internal error, HTTP " + code + "). This is usually temporary";
+        o.attempts = static_cast<int>(server_error_waits.size()) + 1;
+        o.waits = server_error_waits;
+        o.retry_after = retry_after_rule::stops_window;
+        o.window = server_error_window;
+        return o;
+    }
+    // Any other status OpenClaw does not classify (measured: 409, 413, 421, 424, 451): it
+    // resubmits three times at once and then shows "<status> <error.message>".
+    auto const ours = error_message(body);
+    o.message = code + " " + (ours.empty() ? body.substr(0, 200) : ours);
+    o.attempts = static_cast<int>(resubmit_waits.size()) + 1;
+    o.waits = resubmit_waits;
+    o.undici_resend = http_status == 421;
+    return o;
 }
 
 }  // namespace fakes::openclaw

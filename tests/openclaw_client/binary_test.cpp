@@ -77,7 +77,9 @@ good_stream(oc_test::script_connection& c, oc_test::recorded_request const&)
     return true;
 }
 
-std::string const binary = FAKE_OPENCLAW_BINARY;
+// OpenClaw's waits counted, not slept; the key state in the test's folder, never in ~/.openclaw.
+std::string const binary_only = std::string(FAKE_OPENCLAW_BINARY) + " --backoff-unit 0";
+std::string const binary = binary_only + " --state-dir " + testing::TempDir() + "fake-openclaw-binary-test-state";
 
 }  // namespace
 
@@ -140,12 +142,29 @@ TEST_F(binary_test, failure_prints_openclaws_message_and_code)
     auto r = run(binary + " --config " + write_config(server.port()));
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.out, "request failed (provider internal error, HTTP 502). This is usually temporary\n");
+    EXPECT_EQ(server.requests().size(), 8u);  // OpenClaw's count, whatever --backoff-unit says
 
     oc_test::refused_port refused;
     r = run(binary + " --config " + write_config(refused.port()) + " --json");
     EXPECT_EQ(r.exit_code, 2);
     auto const at = r.out.find("LLM request failed: connection refused by the provider endpoint.\n");
     ASSERT_NE(at, std::string::npos) << r.out;
+}
+
+TEST_F(binary_test, a_403_locks_the_key_for_the_next_run)
+{
+    oc_test::script_server server([](oc_test::script_connection& c, oc_test::recorded_request const&) {
+        c.write("HTTP/1.1 403 Forbidden\r\nContent-Length: 9\r\n\r\nforbidden");
+        return true;
+    });
+    auto const state = (dir_ / "state").string();
+    auto r = run(binary_only + " --config " + write_config(server.port()) + " --state-dir " + state);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.out.find("Re-authenticate the provider"), std::string::npos) << r.out;
+    r = run(binary_only + " --config " + write_config(server.port()) + " --state-dir " + state);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_NE(r.out.find("temporarily disabled"), std::string::npos) << r.out;
+    EXPECT_EQ(server.requests().size(), 1u);  // the second run sent nothing
 }
 
 TEST_F(binary_test, load_mode_reports_json_stats)

@@ -12,18 +12,22 @@ TEST(user_messages, reference_table_rows)
     auto o = oc::user_messages::for_failure(error_class::http_status, 502, "");
     EXPECT_EQ(o.message, "request failed (provider internal error, HTTP 502). This is usually temporary");
     EXPECT_EQ(o.exit_code, 1);
-    EXPECT_TRUE(o.retryable);
+    EXPECT_TRUE(o.retryable());
+    EXPECT_EQ(o.attempts, 8);
+    EXPECT_EQ(o.retry_after, oc::retry_after_rule::stops_window);
     EXPECT_FALSE(o.network);
 
     o = oc::user_messages::for_failure(error_class::http_status, 403, "");
     EXPECT_EQ(o.message, "request failed (authentication failed, HTTP 403). Re-authenticate the provider");
     EXPECT_EQ(o.exit_code, 1);
-    EXPECT_FALSE(o.retryable);
+    EXPECT_FALSE(o.retryable());
+    EXPECT_TRUE(o.key_cooldown);
 
     o = oc::user_messages::for_failure(error_class::connection_reset, 200, "");
     EXPECT_EQ(o.message, "LLM request failed: network connection was interrupted.");
     EXPECT_EQ(o.exit_code, 2);
     EXPECT_TRUE(o.network);
+    EXPECT_EQ(o.attempts, 7);
 
     o = oc::user_messages::for_failure(error_class::stream_cut, 200, "");
     EXPECT_EQ(o.message, "LLM request timed out.");
@@ -32,6 +36,20 @@ TEST(user_messages, reference_table_rows)
     o = oc::user_messages::for_failure(error_class::connection_refused, 0, "");
     EXPECT_EQ(o.message, "LLM request failed: connection refused by the provider endpoint.");
     EXPECT_EQ(o.exit_code, 2);
+
+    o = oc::user_messages::for_failure(error_class::http_status, 451,
+        R"({"error":{"message":"blocked. Fix: allow it","type":"t","code":"c"}})");
+    EXPECT_EQ(o.message, "451 blocked. Fix: allow it");
+    EXPECT_EQ(o.attempts, 4);
+    EXPECT_FALSE(o.undici_resend);
+    EXPECT_TRUE(oc::user_messages::for_failure(error_class::http_status, 421, "{}").undici_resend);
+
+    o = oc::user_messages::for_failure(error_class::agent_timeout, 0, "");
+    EXPECT_EQ(o.message, "Request timed out before a response was generated.");
+    EXPECT_EQ(o.attempts, 1);
+
+    EXPECT_EQ(oc::user_messages::error_message(R"({"error":{"message":"m"}})"), "m");
+    EXPECT_EQ(oc::user_messages::error_message("not json"), "");
 
     EXPECT_EQ(oc::user_messages::for_failure(error_class::none, 200, "").exit_code, 0);
     EXPECT_EQ(oc::user_messages::for_failure(error_class::config_error, 0, "x:1:2").message,
@@ -48,6 +66,7 @@ TEST(options_from_json, reads_every_key_and_rejects_unknown_ones)
     EXPECT_EQ((*o.config)["gateway"]["mode"], "local");
     EXPECT_EQ(o.message, "hi");
     EXPECT_EQ(o.retries, 7);
+    EXPECT_FALSE(o.state_dir);
     EXPECT_EQ(o.backoff_unit.count(), 1);
     EXPECT_EQ(o.connect_timeout.count(), 500);
     EXPECT_EQ(o.idle_timeout.count(), 250);

