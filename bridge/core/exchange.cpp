@@ -10,6 +10,26 @@ namespace http = boost::beast::http;
 namespace aerr = boost::asio::error;
 using boost::system::error_code;
 
+deadline_verdict on_deadline(exchange_phase phase) noexcept
+{
+    switch (phase)
+    {
+    case exchange_phase::idle:
+    case exchange_phase::head:
+    case exchange_phase::replying:
+        return {.client_timed_out = true, .close_client = true};
+    case exchange_phase::request_body:
+        return {.client_timed_out = true, .close_client = true, .close_upstream = true};
+    case exchange_phase::connecting:
+    case exchange_phase::response_head:
+        return {.upstream_timed_out = true, .close_upstream = true};
+    case exchange_phase::response_body:
+        // The client is closed too: the bridge may be stuck writing to a client that does not read.
+        return {.upstream_timed_out = true, .close_client = true, .close_upstream = true};
+    }
+    return {};
+}
+
 io_error classify_io_error(const error_code& ec) noexcept
 {
     if (ec == aerr::eof || ec == http::error::end_of_stream || ec == aerr::connection_reset ||

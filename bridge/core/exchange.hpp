@@ -30,6 +30,30 @@ enum access_flag : unsigned
     flag_rj = 1u << 7,  ///< refused by the bridge's policy
 };
 
+/// What an exchange is waiting for (the session's one deadline applies to it).
+enum class exchange_phase
+{
+    idle,          ///< a request head's first byte (a new or keep-alive connection)
+    head,          ///< the rest of the request head (or, after it, a body being read)
+    request_body,  ///< sending the request: client body bytes and upstream writes
+    connecting,    ///< the next hop's TCP connection (or name resolution)
+    response_head, ///< the next hop's response head: the model may be loading
+    response_body, ///< relaying the response
+    replying,      ///< the bridge's own answer, or the lingering close after it
+};
+
+/// Who the passed deadline blames (the flag and the failure follow from it) and what closes.
+struct deadline_verdict
+{
+    bool client_timed_out = false;
+    bool upstream_timed_out = false;
+    bool close_client = false;
+    bool close_upstream = false;
+
+    friend bool operator==(const deadline_verdict&, const deadline_verdict&) = default;
+};
+deadline_verdict on_deadline(exchange_phase phase) noexcept;
+
 /// What an error code says about the connection it came from.
 enum class io_error
 {

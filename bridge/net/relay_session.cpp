@@ -226,28 +226,13 @@ net::awaitable<void> relay_session::watchdog(std::shared_ptr<relay_session> self
 
 void relay_session::on_deadline()
 {
-    switch (phase_)
-    {
-    case phase::idle:
-    case phase::head:
-    case phase::replying:
-        client_timed_out_ = true;
-        close_client();
-        break;
-    case phase::request_body:
-        client_timed_out_ = true;
-        close_client();
+    const auto v = mrb::on_deadline(phase_);
+    client_timed_out_ = client_timed_out_ || v.client_timed_out;
+    upstream_timed_out_ = upstream_timed_out_ || v.upstream_timed_out;
+    if (v.close_upstream)
         close_upstream();
-        break;
-    case phase::connecting:
-    case phase::response_head:
-    case phase::response_body:
-        upstream_timed_out_ = true;
-        close_upstream();
-        if (phase_ == phase::response_body)
-            close_client(); // may be stuck writing to a client that does not read
-        break;
-    }
+    if (v.close_client)
+        close_client();
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ public:
     void evict();
 
 private:
-    enum class phase { idle, head, request_body, connecting, response_head, response_body, replying };
+    using phase = exchange_phase;
     enum class outcome { keep_alive, close };
     /// Where an exchange stands after one of its steps: carry on, resend, or over with `result`.
     struct step

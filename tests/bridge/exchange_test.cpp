@@ -243,3 +243,29 @@ TEST(exchange, pooling)
 }
 
 } // namespace
+
+namespace {
+
+// The one deadline: whoever the phase waits for is blamed, and what it waits on is closed.
+TEST(exchange, deadline_table)
+{
+    using mrb::exchange_phase;
+    struct row
+    {
+        exchange_phase phase;
+        mrb::deadline_verdict want;
+    };
+    const row rows[] = {
+        {exchange_phase::idle, {.client_timed_out = true, .close_client = true}},
+        {exchange_phase::head, {.client_timed_out = true, .close_client = true}},
+        {exchange_phase::replying, {.client_timed_out = true, .close_client = true}},
+        {exchange_phase::request_body, {.client_timed_out = true, .close_client = true, .close_upstream = true}},
+        {exchange_phase::connecting, {.upstream_timed_out = true, .close_upstream = true}},
+        {exchange_phase::response_head, {.upstream_timed_out = true, .close_upstream = true}},
+        {exchange_phase::response_body, {.upstream_timed_out = true, .close_client = true, .close_upstream = true}},
+    };
+    for (const auto& r : rows)
+        EXPECT_EQ(mrb::on_deadline(r.phase), r.want) << static_cast<int>(r.phase);
+}
+
+} // namespace
