@@ -14,6 +14,8 @@ admin_endpoint route_admin(std::string_view method, std::string_view target) noe
         e = admin_endpoint::readyz;
     else if(target == "/metrics")
         e = admin_endpoint::metrics;
+    else if(target == "/status")
+        e = admin_endpoint::status;
     if(e != admin_endpoint::not_found && method != "GET" && method != "HEAD")
         return admin_endpoint::method_not_allowed;
     return e;
@@ -23,7 +25,7 @@ admin_reply admin_error(admin_endpoint e)
 {
     if(e == admin_endpoint::method_not_allowed)
         return {405, "text/plain; charset=utf-8", "method not allowed: the admin endpoints answer GET and HEAD\n"};
-    return {404, "text/plain; charset=utf-8", "not found: the admin endpoints are /healthz, /readyz and /metrics\n"};
+    return {404, "text/plain; charset=utf-8", "not found: the admin endpoints are /healthz, /readyz, /metrics and /status\n"};
 }
 
 admin_reply readiness_reply(const readiness& r)

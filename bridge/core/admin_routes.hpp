@@ -1,5 +1,5 @@
 #pragma once
-// The admin listener's routes (GET /healthz, /readyz, /metrics), sans I/O: which endpoint a
+// The admin listener's routes (GET /healthz, /readyz, /metrics, /status), sans I/O: which endpoint a
 // request names, and the plain answers that need no state. The admin listener is a separate,
 // loopback-only port (Envoy's and Caddy's convention), so no Model Runner path is shadowed.
 
@@ -13,6 +13,7 @@ enum class admin_endpoint
     healthz,
     readyz,
     metrics,
+    status, ///< JSON for `model-runner-bridge status` (core/status_view.hpp)
     not_found,
     method_not_allowed,
 };

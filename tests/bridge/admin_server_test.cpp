@@ -22,6 +22,7 @@ TEST(admin_routes, paths_and_methods)
     EXPECT_EQ(route_admin("GET", "/healthz"), admin_endpoint::healthz);
     EXPECT_EQ(route_admin("HEAD", "/readyz"), admin_endpoint::readyz);
     EXPECT_EQ(route_admin("GET", "/metrics?name[]=x"), admin_endpoint::metrics);
+    EXPECT_EQ(route_admin("GET", "/status"), admin_endpoint::status);
     EXPECT_EQ(route_admin("POST", "/metrics"), admin_endpoint::method_not_allowed);
     EXPECT_EQ(route_admin("GET", "/engines/v1/models"), admin_endpoint::not_found);
     EXPECT_EQ(route_admin("GET", "/metrics/"), admin_endpoint::not_found);
