@@ -111,6 +111,12 @@ fake_sandbox_proxy::stop()
             impl_->state.close_connection(c.id, "stop");
 }
 
+std::string
+fake_sandbox_proxy::ca_cert_pem() const
+{
+    return impl_->state.ca() ? impl_->state.ca()->cert_pem() : std::string();
+}
+
 std::vector<network_log_entry>
 fake_sandbox_proxy::network_log() const
 {

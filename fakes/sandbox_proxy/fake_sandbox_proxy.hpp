@@ -40,6 +40,10 @@ public:
     void
     stop();
 
+    /// The interception CA's certificate (PEM) a client must trust; empty in tunnel mode.
+    std::string
+    ca_cert_pem() const;
+
     /// The `docker sandbox network log` entries so far.
     std::vector<network_log_entry>
     network_log() const;

@@ -31,6 +31,8 @@ main(int argc, char** argv)
     std::string ties;
     bool cidr_skip_needs_port = false;
     std::string deny_style;
+    std::string connect_mode;
+    std::string ca_cert_out;
     std::string localhost_order;
     bool cidr_check_overrides = false;
     int upstream_error_status = 0;
@@ -61,6 +63,8 @@ main(int argc, char** argv)
     app.add_option("--ties", ties, "Equal-specificity allow vs block (UNCONFIRMED; default block_wins)")->check(CLI::IsMember({"block_wins", "allow_wins"}));
     app.add_flag("--cidr-skip-needs-port", cidr_skip_needs_port, "Only allow rules with a port skip the CIDR check");
     app.add_option("--deny-style", deny_style, "Denial shape: 403 (sbx, default), 500 (Go text naming the policy), 500_other (Go text that names nothing) or close (no answer)")->check(CLI::IsMember({"403", "500", "sbx", "go", "sbx_403", "go_500", "500_other", "other_500", "close"}));
+    app.add_option("--connect", connect_mode, "CONNECT handling: intercept (TLS with the proxy's own CA, credentials injected, default) or tunnel (raw bytes)")->check(CLI::IsMember({"intercept", "tunnel"}));
+    app.add_option("--ca-cert-out", ca_cert_out, "Write the interception CA certificate (PEM) to FILE at start, for clients to trust");
     app.add_option("--resolve", resolve, "host[:port]=addr[:port]: send a named host to a local fake (repeatable)");
     app.add_option("--localhost-order", localhost_order, "Which loopback localhost tries first")->check(CLI::IsMember({"ipv4_first", "ipv6_first"}));
     app.add_flag("--cidr-check-overrides", cidr_check_overrides, "Apply CIDR checks to --resolve addresses too");
@@ -124,6 +128,10 @@ main(int argc, char** argv)
             o.policy.cidr_skip_needs_port = true;
         if(!deny_style.empty())
             o.deny = sp::parse_deny_style(deny_style);
+        if(!connect_mode.empty())
+            o.connect = connect_mode == "tunnel" ? sp::connect_mode::tunnel : sp::connect_mode::intercept;
+        if(!ca_cert_out.empty())
+            o.ca_cert_file = ca_cert_out;
         if(!localhost_order.empty())
             o.localhost = localhost_order == "ipv6_first" ? sp::localhost_order::ipv6_first
                                                           : sp::localhost_order::ipv4_first;
@@ -185,7 +193,14 @@ main(int argc, char** argv)
     std::unique_ptr<sp::fake_sandbox_proxy> proxy;
     try
     {
-        proxy = std::make_unique<sp::fake_sandbox_proxy>(o);
+        proxy = std::make_unique<sp::fake_sandbox_proxy>(o); // writes --network-log / --ca-cert-out
+    }
+    catch(const std::exception& e)
+    {
+        return mrb::cli_kit::usage_error("fake-sandbox-proxy", e.what());
+    }
+    try
+    {
         proxy->start();
     }
     catch(const std::exception& e)

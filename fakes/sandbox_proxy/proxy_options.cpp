@@ -110,7 +110,7 @@ options_from_json(const json& j)
     reject_unknown(j, {"port", "policy", "deny_style", "resolve", "localhost_order",
         "cidr_check_overrides", "credentials", "use_environment", "upstream_error", "faults",
         "sandbox_name", "network_log", "connect_timeout_ms", "record_limit",
-        "max_request_body"}, "sandbox proxy options");
+        "max_request_body", "connect", "ca_cert_file"}, "sandbox proxy options");
     proxy_options o;
     get_to(j, "port", o.port);
     if(auto it = j.find("policy"); it != j.end())
@@ -161,6 +161,12 @@ options_from_json(const json& j)
     }
     if(o.record_limit == 0)
         throw std::invalid_argument("record_limit must be > 0");
+    std::string connect = "intercept";
+    get_to(j, "connect", connect);
+    if(connect != "intercept" && connect != "tunnel")
+        throw std::invalid_argument("connect must be intercept or tunnel");
+    o.connect = connect == "intercept" ? connect_mode::intercept : connect_mode::tunnel;
+    get_to(j, "ca_cert_file", o.ca_cert_file);
     return o;
 }
 

@@ -54,6 +54,17 @@ struct upstream_error_reply
     std::string body = "{error}\n";
 };
 
+/// What an allowed CONNECT becomes.
+enum class connect_mode
+{
+    /// Terminate TLS with the proxy's own CA (mitm_ca), apply credential injection to each
+    /// HTTPS request, log it as `METHOD https://host/path`, and re-encrypt upstream. The real
+    /// proxy's behaviour; bypassed hosts are still tunnelled.
+    intercept,
+    /// Raw byte tunnel (the behaviour of a plain forward proxy).
+    tunnel,
+};
+
 struct proxy_options
 {
     std::uint16_t port = 3128;
@@ -81,6 +92,9 @@ struct proxy_options
     /// In-memory recorders keep at most this many requests and log entries (the oldest are
     /// dropped), so long benches through the fake stay bounded.
     std::size_t record_limit = 100000;
+    connect_mode connect = connect_mode::intercept;
+    /// Where to write the generated CA certificate (PEM) at start, so a client can trust it.
+    std::string ca_cert_file;
 };
 
 /// The JSON schema of `--config FILE` and of a scenario's topology entry

@@ -315,7 +315,11 @@ proxy_session::handle(http_kit::received_request& req)
         state_.update_request(index, rec);
         if(!co_await reply("HTTP/1.1 200 Connection established\r\n\r\n"))
             co_return false;
-        co_await tunnel();
+        // Bypassed hosts are never intercepted (no MITM), as in the real proxy.
+        if(state_.ca() && !v.bypass)
+            co_await intercept(head, v);
+        else
+            co_await tunnel();
         rec.complete = true;
         state_.update_request(index, rec);
         closed_by_ = "client";

@@ -87,6 +87,10 @@ private:
 
     boost::asio::awaitable<void>
     tunnel();
+    /// connect_mode::intercept: TLS to the client with the proxy's CA, each request injected,
+    /// logged and sent upstream over TLS (tls_intercept.cpp).
+    boost::asio::awaitable<void>
+    intercept(const upstream_request_head& head, const verdict& v);
     /// Waits for the client to leave while the upstream has not answered; closes the upstream
     /// socket then and sets client_gone_. Cancellation ends it quietly.
     boost::asio::awaitable<void>

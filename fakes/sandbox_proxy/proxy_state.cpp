@@ -28,6 +28,17 @@ proxy_state::proxy_state(const proxy_options& options)
         if(!log_file_)
             throw std::runtime_error("cannot write " + options_.network_log_file);
     }
+    if(options_.connect == connect_mode::intercept)
+    {
+        ca_ = std::make_unique<mitm_ca>();
+        if(!options_.ca_cert_file.empty())
+        {
+            std::ofstream out(options_.ca_cert_file, std::ios::out | std::ios::trunc);
+            out << ca_->cert_pem();
+            if(!out)
+                throw std::runtime_error("cannot write " + options_.ca_cert_file);
+        }
+    }
 }
 
 std::shared_ptr<const policy>

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "credentials.hpp"
+#include "mitm_ca.hpp"
 #include "network_log.hpp"
 #include "policy.hpp"
 #include "proxy_options.hpp"
@@ -27,6 +28,9 @@ public:
     names() const { return resolver_; }
     const credentials&
     keys() const { return credentials_; }
+    /// The interception CA (null in connect_mode::tunnel).
+    mitm_ca*
+    ca() const { return ca_.get(); }
 
     std::shared_ptr<const policy>
     current_policy() const;
@@ -69,6 +73,7 @@ private:
     proxy_options options_;
     resolver resolver_;
     credentials credentials_;
+    std::unique_ptr<mitm_ca> ca_;
 
     mutable std::mutex mutex_;
     std::shared_ptr<const policy> policy_;

@@ -675,7 +675,9 @@ TEST(sandbox_proxy_network_log, text_and_json_files)
 TEST(sandbox_proxy_connect, allowed_tunnel_carries_bytes_both_ways)
 {
     scripted_upstream up({{step::read_request(), step::send(ok_response("tunnelled")), step::stall()}});
-    fake_sandbox_proxy proxy(allow_localhost());
+    auto o = allow_localhost();
+    o.connect = connect_mode::tunnel; // raw bytes; interception is tls_intercept_test.cpp
+    fake_sandbox_proxy proxy(o);
     proxy.start();
     raw_client c(proxy.port());
     auto const a = local(up.port());

@@ -16,6 +16,18 @@ TEST(proxy_options, defaults_from_an_empty_object)
     EXPECT_EQ(o.upstream_error.status, 502u);
     EXPECT_EQ(o.faults.refuse, refuse_mode::none);
     EXPECT_EQ(o.max_request_body, 0u); // no limit: a 100 MB upload streams through
+    EXPECT_EQ(o.connect, connect_mode::intercept); // the real proxy terminates TLS
+    EXPECT_EQ(o.ca_cert_file, "");
+}
+
+TEST(proxy_options, connect_mode_and_deny_styles)
+{
+    auto o = options_from_json(nlohmann::json::parse(R"({"connect": "tunnel", "ca_cert_file": "/tmp/ca.pem", "deny_style": "close"})"));
+    EXPECT_EQ(o.connect, connect_mode::tunnel);
+    EXPECT_EQ(o.ca_cert_file, "/tmp/ca.pem");
+    EXPECT_EQ(o.deny, deny_style::close);
+    EXPECT_EQ(options_from_json(nlohmann::json::parse(R"({"deny_style": "500_other"})")).deny, deny_style::other_500);
+    EXPECT_THROW(options_from_json(nlohmann::json::parse(R"({"connect": "mitm"})")), std::invalid_argument);
 }
 
 TEST(proxy_options, full_schema)
