@@ -460,12 +460,20 @@ net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
     phase_ = phase::idle;
     set_deadline(first ? cfg.client_header_timeout : cfg.keep_alive_idle);
     const auto head_len = co_await read_request_head(first);
-    if (!head_len || !co_await parse_request_head(*head_len))
+    if (!head_len)
         co_return outcome::close;
+    // Plain functions, not coroutines, on the path every request takes: a coroutine frame costs
+    // a few hundred instructions even when it never suspends.
+    std::string origin_form;
+    auto refused = parse_request_head(*head_len);
+    if (!refused)
+        refused = admit_request(origin_form);
+    if (refused)
+    {
+        co_await refuse(refused->flags, refused->what, std::move(refused->detail));
+        co_return outcome::close;
+    }
     const bool has_body = !req_parser_->is_done();
-    const auto origin_form = co_await admit_request();
-    if (!origin_form)
-        co_return outcome::close;
 
     auto& req = req_parser_->get();
     client_version_ = req.version();
@@ -473,7 +481,7 @@ net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
     is_head_ = req.method() == http::verb::head;
     const bool expect_continue = iequals(req[http::field::expect], "100-continue");
     obs_.request(client_version_, req.base());
-    ctx_.policy.rewrite_request(req.base(), *origin_form);
+    ctx_.policy.rewrite_request(req.base(), origin_form);
     apply_framing(req.base(), req_framing_);
     obs_.upstream_request(req.target(), req.base());
 
@@ -519,7 +527,7 @@ net::awaitable<std::optional<std::size_t>> relay_session::read_request_head(bool
 
 // Hands exactly the head to Beast's parser and takes the one framing decision: what was checked
 // is what frames the body upstream (apply_framing re-derives the forwarded fields from it).
-net::awaitable<bool> relay_session::parse_request_head(std::size_t head_len)
+std::optional<relay_session::refusal> relay_session::parse_request_head(std::size_t head_len)
 {
     const auto& cfg = ctx_.config;
     req_parser_.emplace();
@@ -532,8 +540,7 @@ net::awaitable<bool> relay_session::parse_request_head(std::size_t head_len)
         if (!ec)
             ec = http::error::partial_message;
         rec_.detail = ec.message();
-        co_await refuse(flag_dpe, request_head_failure(ec), rec_.detail);
-        co_return false;
+        return refusal{flag_dpe, request_head_failure(ec), rec_.detail};
     }
     client_buf_.consume(head_len);
 
@@ -547,41 +554,33 @@ net::awaitable<bool> relay_session::parse_request_head(std::size_t head_len)
     if (e != framing_error::none)
     {
         rec_.detail = std::string(describe(e));
-        co_await refuse(flag_dpe, failure::bad_request, rec_.detail);
-        co_return false;
+        return refusal{flag_dpe, failure::bad_request, rec_.detail};
     }
     req_framing_ = framing.body;
-    co_return true;
+    return std::nullopt;
 }
 
-// The bridge's own policy: the connection limit and the target. The origin-form target to send,
-// or nullopt when refused.
-net::awaitable<std::optional<std::string>> relay_session::admit_request()
+// The bridge's own policy: the connection limit and the target (its origin form is what goes
+// upstream).
+std::optional<relay_session::refusal> relay_session::admit_request(std::string& origin_form)
 {
     if (over_limit_)
-    {
-        co_await refuse(flag_rj, failure::overloaded, {});
-        co_return std::nullopt;
-    }
+        return refusal{flag_rj, failure::overloaded, {}};
     auto& req = req_parser_->get();
-    std::string origin_form;
     switch (ctx_.policy.check_target(req.method(), req.target(), origin_form))
     {
     case header_policy::target_verdict::ok:
-        co_return origin_form;
+        return std::nullopt;
     case header_policy::target_verdict::connect_method:
-        co_await refuse(flag_rj, failure::connect_method, {});
-        break;
+        return refusal{flag_rj, failure::connect_method, {}};
     case header_policy::target_verdict::foreign_target:
         rec_.detail = "foreign target";
-        co_await refuse(flag_rj, failure::foreign_target, std::string(req.target()));
-        break;
+        return refusal{flag_rj, failure::foreign_target, std::string(req.target())};
     case header_policy::target_verdict::bad_target:
         rec_.detail = "invalid request target";
-        co_await refuse(flag_dpe, failure::bad_request, "invalid request target");
-        break;
+        return refusal{flag_dpe, failure::bad_request, "invalid request target"};
     }
-    co_return std::nullopt;
+    return std::nullopt;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -742,8 +741,10 @@ net::awaitable<relay_session::step> relay_session::apply(const upstream_verdict&
 
 net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool expect_continue)
 {
-    if (const auto done = co_await read_first_request_piece(has_body, expect_continue))
-        co_return *done;
+    reset_request_body();
+    if (has_body)
+        if (const auto done = co_await read_first_request_piece(expect_continue))
+            co_return *done;
     // The request, on a pooled connection or a fresh one; at most one resend.
     for (int attempt = 0;; ++attempt)
     {
@@ -763,8 +764,13 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
     const unsigned status = res_parser_->get().result_int();
     const bool body_allowed = response_has_body(is_head_, status);
     body_framing upstream_framing;
-    if (const auto done = co_await check_response_framing(body_allowed, upstream_framing))
-        co_return *done;
+    if (const auto e = check_response_framing(body_allowed, upstream_framing); e != framing_error::none)
+    {
+        close_upstream();
+        rec_.detail = "response framing: " + std::string(describe(e));
+        const auto v = decide_upstream_failure({.stage = upstream_stage::response_framing});
+        co_return (co_await apply(v, rec_.detail)).result;
+    }
     std::size_t prefix_len = 0;
     if (ctx_.config.via_proxy() && may_be_denial(status))
         if (const auto done = co_await answer_denial(status, prefix_len))
@@ -776,8 +782,7 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
 // chunk lines, trailers posing as framing, the body limit) are answered with nothing forwarded.
 // Every piece sent is held (up to --replay-limit) until the first response byte, so that the
 // request can be resent whole if a pooled connection turns out stale.
-net::awaitable<std::optional<relay_session::outcome>> relay_session::read_first_request_piece(bool has_body,
-                                                                                               bool expect_continue)
+void relay_session::reset_request_body()
 {
     auto& body = req_parser_->get().body();
     body.data = nullptr;
@@ -786,8 +791,10 @@ net::awaitable<std::optional<relay_session::outcome>> relay_session::read_first_
     release_replay();
     replay_held_ = true;
     req_chunks_.reset();
-    if (!has_body)
-        co_return std::nullopt;
+}
+
+net::awaitable<std::optional<relay_session::outcome>> relay_session::read_first_request_piece(bool expect_continue)
+{
     if (expect_continue)
     {
         static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
@@ -911,9 +918,8 @@ net::awaitable<relay_session::step> relay_session::await_response_head(int attem
     }
 }
 
-// The response's framing decision; a head the bridge will not relay is answered with a 502.
-net::awaitable<std::optional<relay_session::outcome>> relay_session::check_response_framing(bool body_allowed,
-                                                                                             body_framing& framing)
+// The response's framing decision (none: the head is relayed).
+framing_error relay_session::check_response_framing(bool body_allowed, body_framing& framing)
 {
     const auto decision = decide_response_framing(res_parser_->get().base());
     auto e = decision.error;
@@ -924,14 +930,8 @@ net::awaitable<std::optional<relay_session::outcome>> relay_session::check_respo
         !start_chunk_check(res_chunks_, upstream_buf_))
         e = res_chunks_->error();
     if (e == framing_error::none)
-    {
         framing = decision.body;
-        co_return std::nullopt;
-    }
-    close_upstream();
-    rec_.detail = "response framing: " + std::string(describe(e));
-    co_return (co_await apply(decide_upstream_failure({.stage = upstream_stage::response_framing}), rec_.detail))
-        .result;
+    return e;
 }
 
 // The proxy's own denial is answered by the bridge, not relayed. Reads the start of the body
@@ -994,19 +994,9 @@ net::awaitable<relay_session::outcome> relay_session::relay_response(unsigned st
                                                                      std::size_t prefix_len)
 {
     auto& res = res_parser_->get();
-    obs_.upstream_response(status, res.reason(), res.base());
-    ctx_.policy.rewrite_response(res.base());
-    const body_framing out = client_framing(upstream_framing, body_allowed, client_version_);
-    const bool keep = keep_after_response(client_keep_alive_, ctx_.draining.load(), body_allowed, out);
-    apply_framing(res.base(), out);
-    res.version(11);
-    res.keep_alive(keep);
-    const bool client_close_delimited = body_allowed && out.type == body_framing::kind::none;
-    const bool count_sse = istarts_with(res[http::field::content_type], "text/event-stream");
-
+    const auto plan = prepare_response(status, body_allowed, upstream_framing);
     phase_ = phase::response_body;
     set_deadline(ctx_.config.body_idle_timeout);
-    obs_.response(status, res.base(), count_sse);
     res_sr_.emplace(res);
     head_sent_ = false;
     bool prefix_pending = prefix_len > 0;
@@ -1022,7 +1012,7 @@ net::awaitable<relay_session::outcome> relay_session::relay_response(unsigned st
         }
         else if (!res_parser_->is_done())
         {
-            const auto piece = co_await read_response_piece(status, client_close_delimited);
+            const auto piece = co_await read_response_piece(status, plan.client_close_delimited);
             if (!piece)
                 co_return outcome::close;
             if (!*piece)
@@ -1034,12 +1024,24 @@ net::awaitable<relay_session::outcome> relay_session::relay_response(unsigned st
             body.size = 0;
             body.more = false;
         }
-        if (!co_await forward_response_piece(status, count_sse))
+        account_response_piece(plan.count_sse);
+        const bool with_head = !head_sent_;
+        auto ec = co_await write_now(client_, *res_sr_, false);
+        if (ec == http::error::need_buffer)
+            ec = {};
+        if (with_head && res_sr_->is_header_done())
+            note_head_sent(status);
+        if (ec)
+        {
+            rec_.flags |= flag_dc;
+            rec_.detail = "client write: " + ec.message();
+            close_upstream();
             co_return outcome::close;
+        }
     }
     stop_client_watch();
     return_upstream(res_parser_->keep_alive(), body_allowed && upstream_framing.type == body_framing::kind::none);
-    if (!keep)
+    if (!plan.keep)
     {
         co_await lingering_close();
         co_return outcome::close;
@@ -1115,8 +1117,8 @@ net::awaitable<std::optional<bool>> relay_session::read_response_piece(unsigned 
     co_return true;
 }
 
-// Counts and captures the piece the body points at and writes it (with the head, if not out yet).
-net::awaitable<bool> relay_session::forward_response_piece(unsigned status, bool count_sse)
+// Counts and captures the piece the body points at, before it is written.
+void relay_session::account_response_piece(bool count_sse)
 {
     auto& body = res_parser_->get().body();
     std::size_t events = 0;
@@ -1127,18 +1129,26 @@ net::awaitable<bool> relay_session::forward_response_piece(unsigned status, bool
     if (body.size > 0)
         obs_.piece(body.data, body.size, events, true);
     set_deadline(ctx_.config.body_idle_timeout);
-    const bool with_head = !head_sent_;
-    auto ec = co_await write_now(client_, *res_sr_, false);
-    if (ec == http::error::need_buffer)
-        ec = {};
-    if (with_head && res_sr_->is_header_done())
-        note_head_sent(status);
-    if (!ec)
-        co_return true;
-    rec_.flags |= flag_dc;
-    rec_.detail = "client write: " + ec.message();
-    close_upstream();
-    co_return false;
+}
+
+// The head the client gets: the hop-by-hop rewrite, the framing derived from the decision
+// (never the fields as received), and keep-alive.
+relay_session::response_plan relay_session::prepare_response(unsigned status, bool body_allowed,
+                                                             const body_framing& upstream_framing)
+{
+    auto& res = res_parser_->get();
+    obs_.upstream_response(status, res.reason(), res.base());
+    ctx_.policy.rewrite_response(res.base());
+    const body_framing out = client_framing(upstream_framing, body_allowed, client_version_);
+    response_plan plan;
+    plan.keep = keep_after_response(client_keep_alive_, ctx_.draining.load(), body_allowed, out);
+    apply_framing(res.base(), out);
+    res.version(11);
+    res.keep_alive(plan.keep);
+    plan.client_close_delimited = body_allowed && out.type == body_framing::kind::none;
+    plan.count_sse = istarts_with(res[http::field::content_type], "text/event-stream");
+    obs_.response(status, res.base(), plan.count_sse);
+    return plan;
 }
 
 // ---------------------------------------------------------------------------------------------

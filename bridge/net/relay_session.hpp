@@ -83,13 +83,20 @@ private:
                               bool first);
     task<outcome> serve_one(bool first);
     task<std::optional<std::size_t>> read_request_head(bool first);
-    task<bool> parse_request_head(std::size_t head_len);
-    task<std::optional<std::string>> admit_request();
+    struct refusal
+    {
+        unsigned flags;
+        failure what;
+        std::string detail;
+    };
+    std::optional<refusal> parse_request_head(std::size_t head_len);
+    std::optional<refusal> admit_request(std::string& origin_form);
     task<void> refuse(unsigned flags, failure what, std::string detail);
     void begin_request();
     // The next hop: request out, response head in; every failure through judge() and apply().
     task<outcome> relay(bool has_body, bool expect_continue);
-    task<std::optional<outcome>> read_first_request_piece(bool has_body, bool expect_continue);
+    void reset_request_body();
+    task<std::optional<outcome>> read_first_request_piece(bool expect_continue);
     task<bool> read_request_piece();
     task<step> open_upstream(int attempt, bool has_body);
     task<std::optional<failure>> connect_upstream();
@@ -100,14 +107,21 @@ private:
                            std::size_t response_bytes, failure connect_result = failure::proxy_unreachable) const noexcept;
     task<step> apply(const upstream_verdict& v, std::string reply_detail);
     // The response: framing, a proxy denial, then the body relayed piece by piece.
-    task<std::optional<outcome>> check_response_framing(bool body_allowed, body_framing& framing);
+    framing_error check_response_framing(bool body_allowed, body_framing& framing);
     task<std::optional<outcome>> answer_denial(unsigned status, std::size_t& prefix_len);
     task<outcome> relay_response(unsigned status, bool body_allowed, const body_framing& upstream_framing,
                                  std::size_t prefix_len);
     task<bool> send_response_head(unsigned status);
     void note_head_sent(unsigned status);
     task<std::optional<bool>> read_response_piece(unsigned status, bool client_close_delimited);
-    task<bool> forward_response_piece(unsigned status, bool count_sse);
+    void account_response_piece(bool count_sse);
+    struct response_plan
+    {
+        bool keep = false;                   ///< the client connection stays open
+        bool client_close_delimited = false; ///< the close ends the body towards the client
+        bool count_sse = false;
+    };
+    response_plan prepare_response(unsigned status, bool body_allowed, const body_framing& upstream_framing);
     void return_upstream(bool upstream_keep_alive, bool close_delimited);
     task<void> send_error(failure what, std::string detail, bool keep_alive);
     task<void> lingering_close();
