@@ -4,8 +4,6 @@
 #include "routes.hpp"
 #include "sse_writer.hpp"
 
-#include <boost/url/parse.hpp>
-
 #include <ctime>
 
 namespace fakes::model_runner {
@@ -185,10 +183,12 @@ request_handler::handle(const http_kit::received_request& req)
         // matches every path, so a wrong method lands there: 404 "not found".
         return text_error(404, text_errors::not_found);
     case route_kind::not_implemented:
-        // Real DMR routes this fake lacks: answer as DMR's mux would for a path it lacks.
-        return text_error(404, clean_path(req.target).starts_with("/engines/") || clean_path(req.target).starts_with("/v1/")
-                                   ? text_errors::not_found
-                                   : text_errors::page_not_found);
+    {
+        // Real DMR routes this fake lacks: answer as DMR's mux does for a path it lacks.
+        const auto path = clean_path(req.target);
+        const bool engines = path.starts_with("/engines/") || path.starts_with("/v1/");
+        return text_error(404, engines ? text_errors::not_found : text_errors::page_not_found);
+    }
     case route_kind::backend_not_found:
         return text_error(404, text_errors::backend_not_found);
     case route_kind::engines_not_found:

@@ -20,8 +20,8 @@ enum class route_kind
     chat_completions,     ///< POST /engines[/{backend}]/v1/chat/completions
     completions,          ///< POST /engines[/{backend}]/v1/completions
     embeddings,           ///< POST /engines[/{backend}]/v1/embeddings
-    not_implemented,      ///< a real DMR route this fake does not serve (501)
-    method_not_allowed,   ///< 405 "Method Not Allowed" (Go 1.22 ServeMux), `allow` set
+    not_implemented,      ///< a real DMR route this fake does not serve (answered with DMR's 404)
+    method_not_allowed,   ///< a known path with the wrong method (DMR's catch-all: 404 "not found"); `allow` set
     backend_not_found,    ///< 404 "backend not found"
     engines_not_found,    ///< 404 "not found" (anything else under /engines/)
     not_found,            ///< 404 "404 page not found"
@@ -32,7 +32,7 @@ struct route_match
     route_kind kind = route_kind::not_found;
     std::string backend;  ///< "" = default (llama.cpp)
     std::string name;     ///< model name for model_get / openai_model
-    std::string allow;    ///< for method_not_allowed
+    std::string allow;    ///< for method_not_allowed: the method(s) the path takes
 };
 
 route_match match_route(std::string_view method, std::string_view target);
@@ -48,7 +48,6 @@ namespace text_errors {
 inline constexpr std::string_view page_not_found = "404 page not found";
 inline constexpr std::string_view not_found = "not found";
 inline constexpr std::string_view backend_not_found = "backend not found";
-inline constexpr std::string_view method_not_allowed = "Method Not Allowed";
 inline constexpr std::string_view request_too_large = "request too large";
 inline constexpr std::string_view invalid_request = "invalid request";
 inline constexpr std::string_view model_required = "model is required";
