@@ -4,7 +4,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <ctime>
 #include <cstdlib>
 #include <fstream>
 #include <random>
@@ -96,30 +98,72 @@ std::optional<std::string> config_file::read(const std::filesystem::path& path, 
   return buffer.str();
 }
 
-void config_file::write(const std::filesystem::path& path, const std::string& text, std::error_code& ec) {
+std::vector<std::filesystem::path> config_file::backups(const std::filesystem::path& path) {
+  std::vector<std::filesystem::path> out;
+  const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
+  const std::string prefix = path.filename().string() + ".bak-";
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dir, ec)) {
+    const auto name = e.path().filename().string();
+    if (name.rfind(prefix, 0) == 0) out.push_back(e.path());
+  }
+  // The timestamp sorts as text; a same-second "-N" suffix sorts after its base name.
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::optional<std::filesystem::path> config_file::write(const std::filesystem::path& path, const std::string& text,
+                                                        std::error_code& ec) {
   ec.clear();
   const auto dir = path.has_parent_path() ? path.parent_path() : std::filesystem::path(".");
   if (!std::filesystem::exists(dir, ec)) {
-    if (ec) return;
+    if (ec) return std::nullopt;
     std::filesystem::create_directories(dir, ec);
-    if (ec) return;
+    if (ec) return std::nullopt;
     std::filesystem::permissions(dir, std::filesystem::perms::owner_all, ec);
-    if (ec) return;
+    if (ec) return std::nullopt;
   }
   mode_t mode = S_IRUSR | S_IWUSR;
+  std::optional<std::filesystem::path> backup;
   struct stat st {};
   if (::stat(path.c_str(), &st) == 0) {
     mode = st.st_mode & 07777;
-    // Keep the previous version; written the same careful way as the config itself.
+    // Keep the previous version under a name no earlier backup has; written as carefully as the
+    // config itself, and created exclusively so that no backup is ever overwritten.
     auto old = read(path, ec);
-    if (ec) return;
-    if (!replace_file(path.string() + ".bak", old.value_or(""), mode, ec)) return;
+    if (ec) return std::nullopt;
+    char stamp[32];
+    const std::time_t now = std::time(nullptr);
+    std::tm tm{};
+    ::gmtime_r(&now, &tm);
+    std::strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    const std::string base = path.string() + ".bak-" + stamp;
+    for (int n = 0; !backup; ++n) {
+      const std::filesystem::path candidate = n == 0 ? base : base + "-" + std::to_string(n);
+      std::error_code exists_ec;
+      if (std::filesystem::exists(candidate, exists_ec)) continue;
+      if (!write_new_file(candidate, old.value_or(""), mode, ec)) {
+        if (ec == std::errc::file_exists && n < 1000) {
+          ec.clear();
+          continue;
+        }
+        return std::nullopt;
+      }
+      backup = candidate;
+    }
   } else if (errno != ENOENT) {
     ec = last_error();
-    return;
+    return std::nullopt;
   }
-  if (!replace_file(path, text, mode, ec)) return;
+  if (!replace_file(path, text, mode, ec)) return backup;
   fsync_dir(dir, ec);
+  // Prune: the oldest backup (the user's own settings before any configure) stays for good.
+  auto all = backups(path);
+  if (all.size() > backups_kept + 1) {
+    std::error_code ignored;
+    for (std::size_t i = 1; i + backups_kept < all.size(); ++i) std::filesystem::remove(all[i], ignored);
+  }
+  return backup;
 }
 
 std::filesystem::path config_file::default_path() {

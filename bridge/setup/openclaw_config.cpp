@@ -12,7 +12,51 @@ namespace {
 // OpenClaw's ~22k-character system prompt.
 constexpr std::int64_t max_tokens_cap = 8192;
 
+std::string join(const std::string& path, const std::string& key) { return path.empty() ? key : path + "." + key; }
+
+std::string shown(const nlohmann::json* v) {
+  if (v == nullptr) return "(unset)";
+  if (v->is_array()) {
+    std::string ids;
+    for (const auto& e : *v) {
+      if (!e.is_object() || !e.contains("id")) return std::to_string(v->size()) + (v->size() == 1 ? " entry" : " entries");
+      ids += (ids.empty() ? "" : ", ") + e["id"].get<std::string>();
+    }
+    return "[" + ids + "]";
+  }
+  std::string text = v->dump();
+  if (text.size() > 80) text = text.substr(0, 77) + "...";
+  return text;
+}
+
+void diff_into(const nlohmann::json* a, const nlohmann::json* b, const std::string& path, std::vector<std::string>& out) {
+  const bool both_objects = a != nullptr && b != nullptr && a->is_object() && b->is_object();
+  if (both_objects) {
+    for (const auto& [k, v] : a->items()) diff_into(&v, b->contains(k) ? &b->at(k) : nullptr, join(path, k), out);
+    for (const auto& [k, v] : b->items())
+      if (!a->contains(k)) diff_into(nullptr, &v, join(path, k), out);
+    return;
+  }
+  // A new or removed object is listed leaf by leaf: "key: (unset) -> value" for each.
+  if (a == nullptr && b != nullptr && b->is_object() && !b->empty()) {
+    for (const auto& [k, v] : b->items()) diff_into(nullptr, &v, join(path, k), out);
+    return;
+  }
+  if (b == nullptr && a != nullptr && a->is_object() && !a->empty()) {
+    for (const auto& [k, v] : a->items()) diff_into(&v, nullptr, join(path, k), out);
+    return;
+  }
+  if (a != nullptr && b != nullptr && *a == *b) return;
+  out.push_back(path + ": " + shown(a) + " -> " + shown(b));
+}
+
 }  // namespace
+
+std::vector<std::string> openclaw_config::changes(const nlohmann::json& before, const nlohmann::json& after) {
+  std::vector<std::string> out;
+  diff_into(&before, &after, "", out);
+  return out;
+}
 
 std::string openclaw_config::base_url(const std::string& listen_authority) {
   return "http://" + listen_authority + "/engines/llama.cpp/v1";
@@ -43,18 +87,29 @@ std::optional<std::string> openclaw_config::merge(const std::string& text, const
     error.message = "the top level of openclaw.json must be an object";
     return std::nullopt;
   }
+  const auto before = document->to_json();
   json5_editor editor{std::move(*document)};
-  editor.set({"gateway", "mode"}, "local");
+  // Only what the provider needs changes by default: the user's gateway and primary model are
+  // theirs unless a flag asks (issue 12: configure must never silently change a setting).
+  if (settings.gateway_local) editor.set({"gateway", "mode"}, "local");
 
   const std::string primary = std::string(provider_id) + "/" + settings.primary;
-  const auto* model = editor.document().find({"agents", "defaults", "model"});
-  if (model != nullptr && model->value.type == json5_node::kind::object) {
-    editor.set({"agents", "defaults", "model", "primary"}, primary);  // keeps fallbacks
-  } else {
-    editor.set({"agents", "defaults", "model"}, nlohmann::ordered_json{{"primary", primary}});
+  const auto model_ptr = nlohmann::json::json_pointer("/agents/defaults/model");
+  std::string current;
+  if (before.contains(model_ptr) && before.at(model_ptr).is_string()) current = before.at(model_ptr).get<std::string>();
+  if (before.contains(model_ptr) && before.at(model_ptr).is_object())
+    current = before.at(model_ptr).value("primary", std::string());
+  if (current.empty() || settings.set_primary) {
+    const auto* model = editor.document().find({"agents", "defaults", "model"});
+    if (model != nullptr && model->value.type == json5_node::kind::object) {
+      editor.set({"agents", "defaults", "model", "primary"}, primary);  // keeps fallbacks
+    } else {
+      editor.set({"agents", "defaults", "model"}, nlohmann::ordered_json{{"primary", primary}});
+    }
   }
 
-  editor.set({"models", "mode"}, "merge");
+  // "merge" keeps OpenClaw's built-in providers; a user's "replace" still lists ours, so it stays.
+  if (!before.contains(nlohmann::json::json_pointer("/models/mode"))) editor.set({"models", "mode"}, "merge");
   const std::vector<std::string> provider{"models", "providers", provider_id};
   const auto at = [&](const char* key) {
     auto path = provider;
@@ -94,7 +149,7 @@ std::vector<std::string> openclaw_config::check(const nlohmann::json& config, co
     problems.push_back("agents.defaults.model.primary is \"" + primary + "\", not a docker-model-runner/ model");
   }
   const auto* mode = get(nlohmann::json::json_pointer("/gateway/mode"));
-  if (mode == nullptr || *mode != "local") problems.push_back("gateway.mode is not \"local\"");
+  if (mode != nullptr && *mode != "local") problems.push_back("gateway.mode is " + mode->dump() + ", not \"local\"");
   return problems;
 }
 

@@ -16,6 +16,11 @@ struct openclaw_settings {
   std::string base_url;             ///< http://<bridge listen>/engines/llama.cpp/v1
   std::vector<model_info> models;   ///< every model discovered, in order
   std::string primary;              ///< model id for agents.defaults.model.primary
+  /// Replace a primary model the user already has (--set-primary, or --model given). Without
+  /// it the primary is set only where there is none.
+  bool set_primary = false;
+  /// Set gateway.mode to "local" (--gateway-local); otherwise gateway.* is never touched.
+  bool gateway_local = false;
 };
 
 /// Merges the Docker Model Runner provider into OpenClaw's openclaw.json (JSON5), sans-I/O:
@@ -41,6 +46,10 @@ public:
   /// One provider model entry, with only keys OpenClaw accepts (it rejects unknown keys):
   /// id, name, reasoning, input, cost, and contextWindow/maxTokens when the context is known.
   static nlohmann::ordered_json model_entry(const model_info& model);
+
+  /// Every changed leaf as "key.path: old -> new" ("(unset)" for a missing side); arrays are
+  /// compared whole and shown compact, long values shortened.
+  static std::vector<std::string> changes(const nlohmann::json& before, const nlohmann::json& after);
 
   /// Problems that stop OpenClaw from using the bridge (doctor); empty when the config is fine.
   static std::vector<std::string> check(const nlohmann::json& config, const std::string& base_url);

@@ -10,6 +10,8 @@
 #include "bridge/setup/chain_client.hpp"
 #include "bridge/setup/config_file.hpp"
 #include "bridge/setup/doctor.hpp"
+#include "bridge/setup/json5_document.hpp"
+#include "cli_kit.hpp"
 #include "bridge/setup/line_diff.hpp"
 #include "bridge/setup/model_catalog.hpp"
 #include "bridge/setup/openclaw_config.hpp"
@@ -29,13 +31,14 @@ struct setup_options {
   std::string model;
   std::string config_path;
   bool dry_run = false;
-  double timeout_s = 10;
-  double completion_timeout_s = 300;
+  bool set_primary = false;
+  bool gateway_local = false;
+  bool deep = false;
+  std::chrono::milliseconds timeout{10'000};
+  std::chrono::milliseconds completion_timeout{300'000};
+  std::string global_flags;  ///< the global flags the user gave, for fixes that must work when pasted
 };
 
-std::chrono::milliseconds to_ms(double seconds) {
-  return std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000));
-}
 
 void report(const hop_failure& f) {
   std::fprintf(stderr, "model-runner-bridge: %s\n  fix: %s\n  (model-runner-bridge doctor checks every hop)\n",
@@ -73,7 +76,7 @@ std::filesystem::path openclaw_path(const setup_options& o) {
 int run_models(const bridge_config& config, const setup_options& o) {
   chain_client client{config};
   hop_failure failure;
-  const auto models = discover(client, to_ms(o.timeout_s), failure);
+  const auto models = discover(client, o.timeout, failure);
   if (!models) {
     report(failure);
     return exit_hop_failed;
@@ -111,7 +114,7 @@ int run_configure(const bridge_config& config, const setup_options& o) {
 
   chain_client client{config};
   hop_failure failure;
-  const auto models = discover(client, to_ms(o.timeout_s), failure);
+  const auto models = discover(client, o.timeout, failure);
   if (!models) {
     report(failure);
     return exit_hop_failed;
@@ -124,6 +127,8 @@ int run_configure(const bridge_config& config, const setup_options& o) {
   settings.base_url = openclaw_config::base_url(bridge_config::bracket(config.listen_host) + ":" +
                                                 std::to_string(config.listen_port));
   settings.models = *models;
+  settings.set_primary = o.set_primary || !o.model.empty();  // naming a model asks for it
+  settings.gateway_local = o.gateway_local;
   if (o.model.empty()) {
     settings.primary = models->front().id;
   } else if (const auto* m = model_catalog::find(*models, o.model)) {
@@ -140,24 +145,40 @@ int run_configure(const bridge_config& config, const setup_options& o) {
     std::fprintf(stderr, "model-runner-bridge: %s:%s\n", path.c_str(), error.to_string().c_str());
     return exit_config;
   }
+  json5_error ignored;
+  const auto before_doc = json5_document::parse(existing.value_or("{}"), ignored);
+  const auto after_doc = json5_document::parse(*after, ignored);
+  const auto changes = before_doc && after_doc ? openclaw_config::changes(before_doc->to_json(), after_doc->to_json())
+                                               : std::vector<std::string>{};
+  const bool changed = !existing || *after != *existing;
+  if (!changed) {
+    std::cout << path.string() << " is up to date (baseUrl " << settings.base_url << ")\n";
+    return exit_ok;
+  }
+  for (const auto& c : changes) std::cout << "  " << c << "\n";
+  if (!settings.set_primary) {
+    // Say what was left alone on purpose, and the flag that would change it.
+    const auto value = after_doc ? after_doc->to_json() : nlohmann::json();
+    const auto ptr = nlohmann::json::json_pointer("/agents/defaults/model");
+    std::string primary;
+    if (value.contains(ptr) && value.at(ptr).is_string()) primary = value.at(ptr).get<std::string>();
+    if (value.contains(ptr) && value.at(ptr).is_object()) primary = value.at(ptr).value("primary", std::string());
+    if (primary.rfind(std::string(openclaw_config::provider_id) + "/", 0) != 0)
+      std::cout << "  agents.defaults.model.primary stays " << primary << " (--set-primary makes it "
+                << openclaw_config::provider_id << "/" << settings.primary << ")\n";
+  }
   if (o.dry_run) {
     const auto diff = line_diff::unified(before, *after, existing ? path.string() : "/dev/null", path.string());
-    std::cout << (diff.empty() ? "no changes to " + path.string() + "\n" : diff);
-    return exit_ok;
+    std::cout << diff << "dry run: " << path.string() << " not written\n";
+    return 1;  // diff's convention: 1 = something would change
   }
-  if (existing && *after == *existing) {
-    std::cout << path.string() << " is up to date (primary model " << openclaw_config::provider_id << "/"
-              << settings.primary << ")\n";
-    return exit_ok;
-  }
-  config_file::write(path, *after, ec);
+  const auto backup = config_file::write(path, *after, ec);
   if (ec) {
     std::fprintf(stderr, "model-runner-bridge: cannot write %s: %s\n", path.c_str(), ec.message().c_str());
     return exit_config;
   }
-  std::cout << "wrote " << path.string() << (existing ? " (previous version: " + path.string() + ".bak)" : "")
-            << ": " << models->size() << (models->size() == 1 ? " model" : " models") << ", primary "
-            << openclaw_config::provider_id << "/" << settings.primary << ", baseUrl " << settings.base_url << "\n";
+  std::cout << "wrote " << path.string() << (backup ? " (previous version: " + backup->string() + ")" : "") << ": "
+            << changes.size() << (changes.size() == 1 ? " change" : " changes") << "\n";
   return exit_ok;
 }
 
@@ -165,8 +186,8 @@ int run_doctor(const bridge_config& config, const setup_options& o) {
   doctor_options options;
   options.openclaw_config = openclaw_path(o);
   options.model = o.model;
-  options.request_timeout = to_ms(o.timeout_s);
-  options.completion_timeout = to_ms(o.completion_timeout_s);
+  options.request_timeout = o.timeout;
+  options.completion_timeout = o.completion_timeout;
   const doctor d{config, options};
   const auto checks = d.run();
   if (o.json) {
@@ -195,7 +216,7 @@ void add_setup_commands(CLI::App& app, const mrb::bridge_config& config, int& ex
 
   auto* models = app.add_subcommand("models", "List the Model Runner's models, asked through the proxy path");
   models->add_flag("--json", o->json, "JSON instead of a table");
-  models->add_option("--timeout", o->timeout_s, "Seconds to wait for each answer")->capture_default_str();
+  mrb::cli_kit::add_duration(*models, "--timeout", o->timeout, "Wait for each answer (a bare number is seconds)");
   models->callback([&config, &exit_code, o] { guarded(exit_code, [&] { return run_models(config, *o); }); });
 
   auto* configure = app.add_subcommand("configure", "Merge the Docker Model Runner provider into OpenClaw's openclaw.json");
@@ -203,18 +224,24 @@ void add_setup_commands(CLI::App& app, const mrb::bridge_config& config, int& ex
   configure->add_option("--config", o->config_path,
                         "openclaw.json to edit [default: $OPENCLAW_CONFIG_PATH, $OPENCLAW_STATE_DIR/openclaw.json, "
                         "~/.openclaw/openclaw.json]");
-  configure->add_flag("--dry-run", o->dry_run, "Print the change as a unified diff; write nothing");
-  configure->add_option("--timeout", o->timeout_s, "Seconds to wait for each answer")->capture_default_str();
+  configure->add_flag("--dry-run", o->dry_run,
+                      "Print the changes and a unified diff; write nothing; exit 0 if nothing would change, 1 if "
+                      "something would");
+  configure->add_flag("--set-primary", o->set_primary,
+                      "Also make the Model Runner model OpenClaw's primary model when another one is set");
+  configure->add_flag("--gateway-local", o->gateway_local, "Also set gateway.mode to \"local\"");
+  mrb::cli_kit::add_duration(*configure, "--timeout", o->timeout, "Wait for each answer (a bare number is seconds)");
   configure->callback([&config, &exit_code, o] { guarded(exit_code, [&] { return run_configure(config, *o); }); });
 
   auto* doctor_cmd = app.add_subcommand("doctor", "Check every hop of the chain and say how to fix what is wrong");
   doctor_cmd->add_flag("--json", o->json, "JSON instead of text");
   doctor_cmd->add_option("--model", o->model, "Model for the completion check (default: the configured one)");
   doctor_cmd->add_option("--config", o->config_path, "openclaw.json to check (same default as configure)");
-  doctor_cmd->add_option("--timeout", o->timeout_s, "Seconds to wait for each metadata answer")->capture_default_str();
-  doctor_cmd->add_option("--completion-timeout", o->completion_timeout_s,
-                         "Seconds to wait for the one-token completion (a first request loads the model)")
-      ->capture_default_str();
+  doctor_cmd->add_flag("--deep", o->deep, "Also send one tiny completion through the running bridge");
+  mrb::cli_kit::add_duration(*doctor_cmd, "--timeout", o->timeout,
+                             "Wait for each metadata answer (a bare number is seconds)");
+  mrb::cli_kit::add_duration(*doctor_cmd, "--completion-timeout", o->completion_timeout,
+                             "Wait for the one-token completion (a first request loads the model)");
   doctor_cmd->callback([&config, &exit_code, o] { guarded(exit_code, [&] { return run_doctor(config, *o); }); });
 }
 

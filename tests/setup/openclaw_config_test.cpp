@@ -54,14 +54,49 @@ TEST_P(merge_golden, matches_expected_and_is_idempotent) {
   ASSERT_TRUE(again) << error.to_string();
   EXPECT_EQ(*again, *merged) << line_diff::unified(*merged, *again, "first", "second");
 
-  // The result is what doctor accepts, and what OpenClaw needs.
+  // The provider is what OpenClaw needs; the user's primary model and gateway stay theirs.
   auto doc = json5_document::parse(*merged, error);
   ASSERT_TRUE(doc) << error.to_string();
   const auto value = doc->to_json();
-  EXPECT_TRUE(openclaw_config::check(value, golden_settings().base_url).empty());
+  EXPECT_EQ(value["models"]["providers"]["docker-model-runner"]["baseUrl"], golden_settings().base_url);
+  EXPECT_EQ(value["models"]["providers"]["docker-model-runner"]["models"].size(), 3u);
+  EXPECT_TRUE(value["models"].contains("mode"));
+}
+
+TEST(openclaw_config, primary_is_set_only_where_there_is_none) {
+  json5_error error;
+  const auto merged = openclaw_config::merge(slurp(golden_dir / "fresh.input.json5"), golden_settings(), error);
+  ASSERT_TRUE(merged);
+  const auto value = json5_document::parse(*merged, error)->to_json();
   EXPECT_EQ(value["agents"]["defaults"]["model"]["primary"], "docker-model-runner/ai/qwen2.5:7B-Q4_K_M");
   EXPECT_EQ(value["models"]["mode"], "merge");
-  EXPECT_EQ(value["models"]["providers"]["docker-model-runner"]["models"].size(), 3u);
+  EXPECT_FALSE(value.contains("gateway"));
+  EXPECT_TRUE(openclaw_config::check(value, golden_settings().base_url).empty());
+}
+
+TEST(openclaw_config, flags_ask_for_the_primary_and_the_gateway) {
+  auto settings = golden_settings();
+  settings.set_primary = true;
+  settings.gateway_local = true;
+  json5_error error;
+  const auto merged = openclaw_config::merge(slurp(golden_dir / "existing.input.json5"), settings, error);
+  ASSERT_TRUE(merged);
+  const auto value = json5_document::parse(*merged, error)->to_json();
+  EXPECT_EQ(value["agents"]["defaults"]["model"]["primary"], "docker-model-runner/ai/qwen2.5:7B-Q4_K_M");
+  EXPECT_EQ(value["agents"]["defaults"]["model"]["fallbacks"], nlohmann::json::array({"anthropic/claude-haiku-4"}));
+  EXPECT_EQ(value["gateway"]["mode"], "local");
+  EXPECT_EQ(value["models"]["mode"], "replace");  // still lists our provider; the user's choice
+  EXPECT_TRUE(openclaw_config::check(value, settings.base_url).empty());
+}
+
+TEST(openclaw_config, changes_lists_each_leaf_as_old_to_new) {
+  const auto before = nlohmann::json::parse(R"({"gateway":{"mode":"remote","port":1},"a":{"b":"x"}})");
+  const auto after = nlohmann::json::parse(
+      R"({"gateway":{"mode":"local","port":1},"a":{"b":"x","c":[{"id":"m1"},{"id":"m2"}]},"n":{"k":true}})");
+  EXPECT_EQ(openclaw_config::changes(before, after),
+            (std::vector<std::string>{"a.c: (unset) -> [m1, m2]", "gateway.mode: \"remote\" -> \"local\"",
+                                      "n.k: (unset) -> true"}));  // keys in sorted order
+  EXPECT_TRUE(openclaw_config::changes(after, after).empty());
 }
 
 INSTANTIATE_TEST_SUITE_P(golden, merge_golden, testing::Values("fresh", "existing", "commented"));
@@ -74,7 +109,9 @@ TEST(openclaw_config, keeps_what_the_user_had) {
   EXPECT_EQ(value["agents"]["defaults"]["model"]["fallbacks"], nlohmann::json::array({"anthropic/claude-haiku-4"}));
   EXPECT_EQ(value["agents"]["defaults"]["workspace"], "/home/agent/work");
   EXPECT_EQ(value["gateway"]["port"], 18789);
-  EXPECT_EQ(value["gateway"]["mode"], "local");
+  EXPECT_EQ(value["gateway"]["mode"], "remote");
+  EXPECT_EQ(value["agents"]["defaults"]["model"]["primary"], "anthropic/claude-sonnet-4");
+  EXPECT_EQ(value["models"]["mode"], "replace");
   EXPECT_EQ(value["models"]["providers"]["anthropic"]["api"], "anthropic-messages");
   EXPECT_EQ(value["meta"]["lastTouchedVersion"], "2026.9.6");
 }
@@ -109,7 +146,9 @@ TEST(openclaw_config, top_level_must_be_an_object) {
 
 TEST(openclaw_config, check_names_each_problem) {
   const auto url = golden_settings().base_url;
-  EXPECT_EQ(openclaw_config::check(nlohmann::json::object(), url).size(), 3u);
+  EXPECT_EQ(openclaw_config::check(nlohmann::json::object(), url).size(), 2u);  // no provider, no primary
+  const auto remote = nlohmann::json::parse(R"({"gateway":{"mode":"remote"}})");
+  EXPECT_EQ(openclaw_config::check(remote, url).size(), 3u);
   const auto wrong = nlohmann::json::parse(R"({"gateway":{"mode":"local"},
     "agents":{"defaults":{"model":"docker-model-runner/ai/x"}},
     "models":{"providers":{"docker-model-runner":{"baseUrl":"http://127.0.0.1:1/engines/llama.cpp/v1","models":[{}]}}}})");

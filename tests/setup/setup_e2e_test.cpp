@@ -348,14 +348,33 @@ TEST_F(setup_e2e, configure_writes_atomically_keeps_a_backup_and_is_idempotent) 
   child_process second(MRB_BRIDGE_BIN, {"configure", "--model", "smollm2"}, bridge_env());
   ASSERT_EQ(second.wait_exit(30s), 0);
   EXPECT_EQ(slurp(path), written);
-  EXPECT_FALSE(std::filesystem::exists(path.string() + ".bak"));  // nothing changed, nothing replaced
+  EXPECT_TRUE(config_file::backups(path).empty());  // nothing changed, nothing replaced
 
-  // A user edit, then a run that changes the primary: the old file becomes the backup.
+  // A user edit, then a run that changes the primary: the old file becomes a timestamped backup,
+  // and the change is printed as key: old -> new.
   std::ofstream(path, std::ios::app) << "// my note\n";
   const auto edited = slurp(path);
   child_process third(MRB_BRIDGE_BIN, {"configure", "--model", "ai/qwen2.5:7B-Q4_K_M"}, bridge_env());
   ASSERT_EQ(third.wait_exit(30s), 0) << third.text(child_process::stream::err);
-  EXPECT_EQ(slurp(path.string() + ".bak"), edited);
+  EXPECT_NE(third.text(child_process::stream::out)
+                .find("  agents.defaults.model.primary: \"docker-model-runner/ai/smollm2:latest\" -> "
+                      "\"docker-model-runner/ai/qwen2.5:7B-Q4_K_M\"\n"),
+            std::string::npos)
+      << third.text(child_process::stream::out);
+  auto backups = config_file::backups(path);
+  ASSERT_EQ(backups.size(), 1u);
+  EXPECT_EQ(slurp(backups[0]), edited);
+  EXPECT_NE(backups[0].filename().string().find("openclaw.json.bak-"), std::string::npos);
+  // Many more changes: the oldest backup (the user's own file) is never overwritten nor pruned.
+  for (int i = 0; i < static_cast<int>(config_file::backups_kept) + 2; ++i) {
+    std::ofstream(path, std::ios::app) << "// edit " << i << "\n";
+    child_process again(MRB_BRIDGE_BIN, {"configure", "--model", i % 2 ? "smollm2" : "ai/qwen2.5:7B-Q4_K_M"},
+                        bridge_env());
+    ASSERT_EQ(again.wait_exit(30s), 0) << again.text(child_process::stream::err);
+  }
+  backups = config_file::backups(path);
+  EXPECT_EQ(backups.size(), config_file::backups_kept + 1);
+  EXPECT_EQ(slurp(backups.front()), edited);
   EXPECT_NE(slurp(path).find("// my note\n"), std::string::npos);
   EXPECT_NE(slurp(path).find("docker-model-runner/ai/qwen2.5:7B-Q4_K_M"), std::string::npos);
   for (const auto& entry : std::filesystem::directory_iterator(path.parent_path())) {
@@ -366,11 +385,38 @@ TEST_F(setup_e2e, configure_writes_atomically_keeps_a_backup_and_is_idempotent) 
 TEST_F(setup_e2e, configure_dry_run_prints_a_diff_and_writes_nothing) {
   const auto path = dir_.path() / "home" / ".openclaw" / "openclaw.json";
   child_process p(MRB_BRIDGE_BIN, {"configure", "--dry-run"}, bridge_env());
-  ASSERT_EQ(p.wait_exit(30s), 0) << p.text(child_process::stream::err);
+  ASSERT_EQ(p.wait_exit(30s), 1) << p.text(child_process::stream::err);  // diff's convention: 1 = would change
   const auto out = p.text(child_process::stream::out);
-  EXPECT_EQ(out.rfind("--- /dev/null\n+++ " + path.string() + "\n@@ -0,0 +1,", 0), 0u) << out;
-  EXPECT_NE(out.find("+  \"gateway\": {"), std::string::npos) << out;
+  EXPECT_NE(out.find("--- /dev/null\n+++ " + path.string() + "\n@@ -0,0 +1,"), std::string::npos) << out;
+  EXPECT_NE(out.find("  models.mode: (unset) -> \"merge\"\n"), std::string::npos) << out;
   EXPECT_FALSE(std::filesystem::exists(path));
+  child_process write(MRB_BRIDGE_BIN, {"configure"}, bridge_env());
+  ASSERT_EQ(write.wait_exit(30s), 0) << write.text(child_process::stream::err);
+  child_process again(MRB_BRIDGE_BIN, {"configure", "--dry-run"}, bridge_env());
+  EXPECT_EQ(again.wait_exit(30s), 0) << again.text(child_process::stream::out);  // nothing would change
+}
+
+TEST_F(setup_e2e, configure_keeps_the_users_primary_and_gateway_unless_asked) {
+  const auto path = dir_.path() / "home" / ".openclaw" / "openclaw.json";
+  std::filesystem::create_directories(path.parent_path());
+  const std::string mine = slurp(std::filesystem::path(MRB_SETUP_GOLDEN_DIR) / "existing.input.json5");
+  std::ofstream(path) << mine;
+  child_process plain(MRB_BRIDGE_BIN, {"configure"}, bridge_env());
+  ASSERT_EQ(plain.wait_exit(30s), 0) << plain.text(child_process::stream::err);
+  json5_error error;
+  auto value = json5_document::parse(slurp(path), error)->to_json();
+  EXPECT_EQ(value["gateway"]["mode"], "remote");
+  EXPECT_EQ(value["agents"]["defaults"]["model"]["primary"], "anthropic/claude-sonnet-4");
+  EXPECT_NE(plain.text(child_process::stream::out).find("agents.defaults.model.primary stays anthropic/claude-sonnet-4"),
+            std::string::npos)
+      << plain.text(child_process::stream::out);
+  child_process asked(MRB_BRIDGE_BIN, {"configure", "--set-primary", "--gateway-local"}, bridge_env());
+  ASSERT_EQ(asked.wait_exit(30s), 0) << asked.text(child_process::stream::err);
+  EXPECT_NE(asked.text(child_process::stream::out).find("  gateway.mode: \"remote\" -> \"local\"\n"), std::string::npos)
+      << asked.text(child_process::stream::out);
+  value = json5_document::parse(slurp(path), error)->to_json();
+  EXPECT_EQ(value["gateway"]["mode"], "local");
+  EXPECT_EQ(value["agents"]["defaults"]["model"]["primary"].get<std::string>().rfind("docker-model-runner/", 0), 0u);
 }
 
 TEST_F(setup_e2e, configure_broken_file_is_reported_and_left_untouched) {
@@ -383,7 +429,7 @@ TEST_F(setup_e2e, configure_broken_file_is_reported_and_left_untouched) {
   EXPECT_NE(p.text(child_process::stream::err).find(path.string() + ":4:3: "), std::string::npos)
       << p.text(child_process::stream::err);
   EXPECT_EQ(slurp(path), broken);
-  EXPECT_FALSE(std::filesystem::exists(path.string() + ".bak"));
+  EXPECT_TRUE(config_file::backups(path).empty());
 }
 
 TEST_F(setup_e2e, configure_unknown_model_and_unreachable_runner) {
