@@ -82,13 +82,14 @@ private:
     task<head_read> read_head(tcp::socket& from, boost::beast::flat_buffer& buf, std::size_t limit, bool request,
                               bool first);
     task<outcome> serve_one(bool first);
-    task<std::optional<std::size_t>> read_request_head(bool first);
+    void note_head_cut();
     struct refusal
     {
         unsigned flags;
         failure what;
         std::string detail;
     };
+    std::optional<refusal> check_request_head(const head_read& head);
     std::optional<refusal> parse_request_head(std::size_t head_len);
     std::optional<refusal> admit_request(std::string& origin_form);
     task<void> refuse(unsigned flags, failure what, std::string detail);
@@ -98,11 +99,13 @@ private:
     void reset_request_body();
     task<std::optional<outcome>> read_first_request_piece(bool expect_continue);
     task<bool> read_request_piece();
-    task<step> open_upstream(int attempt, bool has_body);
+    bool take_pooled(int attempt);
+    task<step> connect_fresh(int attempt, bool has_body);
+    void prepare_attempt(int attempt, bool has_body);
     task<std::optional<failure>> connect_upstream();
     task<step> send_request(int attempt, bool has_body);
     task<step> await_response_head(int attempt, bool has_body);
-    task<error_code> read_response_head();
+    error_code parse_response_head(const head_read& head);
     upstream_verdict judge(upstream_stage stage, const error_code& ec, int attempt, bool has_body,
                            std::size_t response_bytes, failure connect_result = failure::proxy_unreachable) const noexcept;
     task<step> apply(const upstream_verdict& v, std::string reply_detail);
