@@ -459,13 +459,18 @@ net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
     const auto& cfg = ctx_.config;
     phase_ = phase::idle;
     set_deadline(first ? cfg.client_header_timeout : cfg.keep_alive_idle);
-    const auto head_len = co_await read_request_head(first);
-    if (!head_len)
+    const auto head = co_await read_head(client_, client_buf_, cfg.header_limit, true, first);
+    if (head.ec && head.ec != http::error::header_limit)
+    {
+        note_head_cut();
         co_return outcome::close;
+    }
     // Plain functions, not coroutines, on the path every request takes: a coroutine frame costs
     // a few hundred instructions even when it never suspends.
     std::string origin_form;
-    auto refused = parse_request_head(*head_len);
+    auto refused = check_request_head(head);
+    if (!refused)
+        refused = parse_request_head(head.len);
     if (!refused)
         refused = admit_request(origin_form);
     if (refused)
@@ -488,41 +493,31 @@ net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
     co_return co_await relay(has_body, expect_continue);
 }
 
-// The request head, checked on the raw bytes before any parser sees them. Its length, or
-// nullopt when the exchange is over (answered, or the client left).
-net::awaitable<std::optional<std::size_t>> relay_session::read_request_head(bool first)
+// The client left, or its header deadline passed, before a whole head arrived.
+void relay_session::note_head_cut()
 {
-    const auto& cfg = ctx_.config;
-    const auto head = co_await read_head(client_, client_buf_, cfg.header_limit, true, first);
-    if (head.ec == http::error::header_limit)
+    if (client_buf_.size() > 0 && request_started_)
     {
-        begin_request();
-        co_await refuse(flag_dpe, failure::header_too_large, {});
-        co_return std::nullopt;
+        rec_.flags |= client_timed_out_ ? flag_dpe : flag_dc;
+        rec_.detail = client_timed_out_ ? "client header deadline" : "client closed during the request head";
     }
-    if (head.ec)
-    {
-        if (client_buf_.size() > 0 && request_started_)
-        {
-            rec_.flags |= client_timed_out_ ? flag_dpe : flag_dc;
-            rec_.detail = client_timed_out_ ? "client header deadline" : "client closed during the request head";
-        }
-        co_return std::nullopt;
-    }
+}
+
+// The request head, checked on the raw bytes before any parser sees them.
+std::optional<relay_session::refusal> relay_session::check_request_head(const head_read& head)
+{
     begin_request();
+    if (head.ec == http::error::header_limit)
+        return refusal{flag_dpe, failure::header_too_large, {}};
     phase_ = phase::head;
-    if (head.len > cfg.header_limit)
-    {
-        co_await refuse(flag_dpe, failure::header_too_large, {});
-        co_return std::nullopt;
-    }
+    if (head.len > ctx_.config.header_limit)
+        return refusal{flag_dpe, failure::header_too_large, {}};
     if (head.raw != framing_error::none)
     {
         rec_.detail = std::string(describe(head.raw));
-        co_await refuse(flag_dpe, failure::bad_request, rec_.detail);
-        co_return std::nullopt;
+        return refusal{flag_dpe, failure::bad_request, rec_.detail};
     }
-    co_return head.len;
+    return std::nullopt;
 }
 
 // Hands exactly the head to Beast's parser and takes the one framing decision: what was checked
@@ -682,17 +677,16 @@ net::awaitable<bool> relay_session::read_request_piece()
     }
 }
 
-// The upstream response head: read, checked on the raw bytes (obs-fold, bare CR, NUL... which
-// Boost 1.81 lets through), and exactly the head handed to the parser.
-net::awaitable<error_code> relay_session::read_response_head()
+// The upstream response head, read by read_head: checked on the raw bytes (obs-fold, bare CR,
+// NUL... which Boost 1.81 lets through), and exactly the head handed to the parser.
+error_code relay_session::parse_response_head(const head_read& head)
 {
-    const auto head = co_await read_head(upstream_, upstream_buf_, bridge_config::response_head_limit, false, false);
     if (head.ec)
-        co_return head.ec;
+        return head.ec;
     if (head.raw != framing_error::none)
     {
         rec_.detail = "response head: " + std::string(describe(head.raw));
-        co_return http::error::bad_field;
+        return http::error::bad_field;
     }
     error_code ec;
     res_parser_->put(net::buffer(upstream_buf_.data().data(), head.len), ec);
@@ -700,7 +694,7 @@ net::awaitable<error_code> relay_session::read_response_head()
         ec = http::error::partial_message;
     if (!ec)
         upstream_buf_.consume(head.len);
-    co_return ec;
+    return ec;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -748,9 +742,14 @@ net::awaitable<relay_session::outcome> relay_session::relay(bool has_body, bool 
     // The request, on a pooled connection or a fresh one; at most one resend.
     for (int attempt = 0;; ++attempt)
     {
-        step s = co_await open_upstream(attempt, has_body);
+        step s;
+        if (!take_pooled(attempt))
+            s = co_await connect_fresh(attempt, has_body);
         if (s.what == step::kind::proceed)
+        {
+            prepare_attempt(attempt, has_body);
             s = co_await send_request(attempt, has_body);
+        }
         if (s.what == step::kind::proceed)
             s = co_await await_response_head(attempt, has_body);
         if (s.what == step::kind::done)
@@ -816,21 +815,31 @@ net::awaitable<std::optional<relay_session::outcome>> relay_session::read_first_
     co_return std::nullopt;
 }
 
-// A pooled connection (first attempt only) or a fresh one.
-net::awaitable<relay_session::step> relay_session::open_upstream(int attempt, bool has_body)
+// A pooled connection (first attempt only): no coroutine on the path most requests take.
+bool relay_session::take_pooled(int attempt)
 {
-    bool reused = false;
-    if (auto s = attempt == 0 ? worker_.pool.take() : std::nullopt)
-    {
-        upstream_ = std::move(*s);
-        upstream_buf_.clear();
-        reused = true;
-    }
-    else if (const auto f = co_await connect_upstream())
+    auto s = attempt == 0 ? worker_.pool.take() : std::nullopt;
+    if (!s)
+        return false;
+    upstream_ = std::move(*s);
+    upstream_buf_.clear();
+    rec_.upstream_reused = true;
+    return true;
+}
+
+// A fresh connection; a failure is answered.
+net::awaitable<relay_session::step> relay_session::connect_fresh(int attempt, bool has_body)
+{
+    if (const auto f = co_await connect_upstream())
         co_return co_await apply(judge(upstream_stage::connect, {}, attempt, has_body, 0, *f), rec_.detail);
-    rec_.upstream_reused = reused;
-    if (attempt == 0 && !reused)
+    rec_.upstream_reused = false;
+    if (attempt == 0)
         release_replay(); // a fresh connection is never resent on: hold nothing
+    co_return step{};
+}
+
+void relay_session::prepare_attempt(int attempt, bool has_body)
+{
     if (!upstream_.non_blocking())
     {
         error_code ignored;
@@ -844,7 +853,6 @@ net::awaitable<relay_session::step> relay_session::open_upstream(int attempt, bo
         body.size = replay_.size();
         body.more = !req_parser_->is_done();
     }
-    co_return step{};
 }
 
 // The head and the first body piece go out in one write, then one client read per write.
@@ -895,7 +903,8 @@ net::awaitable<relay_session::step> relay_session::await_response_head(int attem
         if (is_head_)
             res_parser_->skip(true);
         const std::size_t before = upstream_buf_.size();
-        const auto ec = co_await read_response_head();
+        const auto head = co_await read_head(upstream_, upstream_buf_, bridge_config::response_head_limit, false, false);
+        const auto ec = parse_response_head(head);
         if (!ec)
         {
             const unsigned status = res_parser_->get().result_int();
