@@ -196,7 +196,8 @@ bool scenario_execution::start_topology() {
 
 // A proxy `deny_style` given as `{"each": {"<style>": {"<name>": value, ...}, ...}}` runs the whole
 // scenario once per style (a fresh topology each), with `${deny_style}` and `${deny.<name>}` set
-// from that entry, so one file states what the client must get under every denial shape.
+// from that entry, so one file states what the client must get under every denial shape. An
+// entry named "squid" holds the expectations under --proxy real-squid instead.
 scenario_result scenario_execution::run() {
   const auto* proxy = sc_.topology.contains("proxy") ? &sc_.topology["proxy"] : nullptr;
   if (proxy && proxy->contains("deny_style") && (*proxy)["deny_style"].is_object()) return run_deny_matrix();
@@ -217,11 +218,19 @@ scenario_result scenario_execution::run_deny_matrix() {
     total.failures.push_back(total.reason);
     return total;
   }
+  if (auto why = not_applicable_reason(); !why.empty()) {
+    total.outcome = "n/a";
+    total.reason = why;
+    return total;
+  }
   std::vector<std::string> outcomes;
+  const bool squid = settings_.proxy == "real-squid";
   for (const auto& [style, values] : each.items()) {
+    // Squid has its own denial page: under it only the entry named "squid" runs (once); with
+    // the fake proxy every entry but that one.
+    if (squid != (style == "squid")) continue;
     scenario variant = sc_;
-    // Squid has its own denial page: under it the first entry's expectations apply, once.
-    variant.topology["proxy"]["deny_style"] = style;
+    variant.topology["proxy"]["deny_style"] = squid ? "403" : style;
     variant.known_failure.clear();
     scenario_execution sub(variant, settings_);
     sub.vars_.set("deny_style", style);
@@ -238,7 +247,11 @@ scenario_result scenario_execution::run_deny_matrix() {
     for (auto& f : r.failures) total.failures.push_back("[deny_style " + style + "] " + f);
     for (auto& n : r.not_observed) total.not_observed.push_back("[deny_style " + style + "] " + n);
     if (!r.transcript.empty()) total.transcript += "=== deny_style " + style + " ===\n" + r.transcript;
-    if (settings_.proxy == "real-squid") break;
+  }
+  if (outcomes.empty()) {
+    total.outcome = "n/a";
+    total.reason = squid ? "the deny-style matrix has no \"squid\" entry" : "the deny-style matrix is empty";
+    return total;
   }
   const bool failed = !total.failures.empty();
   if (sc_.known_failure.empty()) total.outcome = failed ? "fail" : "pass";
