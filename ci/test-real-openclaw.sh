@@ -24,7 +24,7 @@ fake=$build/fakes/openclaw_client/fake-openclaw
 bridge=$build/bridge/model-runner-bridge
 runner=$build/fakes/model_runner/fake-model-runner
 proxy=$build/fakes/sandbox_proxy/fake-sandbox-proxy
-for b in "$fake" "$bridge" "$runner" "$proxy"; do
+for b in "$fake" "$bridge" $(printf "%s\n" "${cases[@]}" | grep -q chain_denial && echo "$runner $proxy"); do
   [ -x "$b" ] || { echo "test-real-openclaw: $b missing: build the fakes and the bridge in $build first" >&2; exit 2; }
 done
 
@@ -45,7 +45,7 @@ fi
 openclaw_main=$(readlink -f "$tools/openclaw/node_modules/.bin/openclaw")
 work=$(mktemp -d "${TMPDIR:-/tmp}/real-openclaw-XXXXXX")
 pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; rm -rf "$work"; }
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done; [ -n "${KEEP_WORK:-}" ] || rm -rf "$work"; echo "work folder: $work"; }
 trap cleanup EXIT
 
 # wait_port FILE: the port from the first `listening on HOST:PORT` line (10 s at most).
@@ -67,7 +67,7 @@ write_config() {  # HOME PORT
   models: { mode: "merge", providers: { "docker-model-runner": {
     baseUrl: "http://127.0.0.1:$2/engines/v1", apiKey: "not-needed", api: "openai-completions",
     models: [{ id: "ai/smollm2", name: "SmolLM2", reasoning: false, input: ["text"],
-               cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }, contextWindow: 8192, maxTokens: 64 }] } } } }
+               cost: { input: 0, output: 0, cacheRead: 0, cacheWrite: 0 }, contextWindow: 32768, maxTokens: 8192 }] } } } }
 JSON
 }
 
@@ -117,13 +117,14 @@ for c in "${cases[@]}"; do
     fi
     stop_case
     seen[$who]="$n/$rc/$cool"
-    text[$who]=$(tr '\n' ' ' <"$d/out" | cut -c1-400)
   done
   verdict=same
   [ "${seen[real]}" = "${seen[fake]}" ] || verdict=DIFFERENT
-  # The fake's message must appear in what the real one printed.
-  fake_msg=$(grep -v '^$' "$work/$c-fake/out" | tail -1)
-  if [ -n "$fake_msg" ] && ! grep -qF -- "$fake_msg" "$work/$c-real/out"; then verdict="$verdict, text differs"; fi
+  # What the person is shown: the last line that is not one of OpenClaw's `[subsystem]` log lines.
+  shown() { sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -v '^\[' | grep -v '^$' | tail -1; }
+  text[real]=$(shown "$work/$c-real/out")
+  text[fake]=$(shown "$work/$c-fake/out")
+  [ "${text[real]}" = "${text[fake]}" ] || verdict="$verdict, text differs"
   [ "$verdict" = same ] || differences=$((differences + 1))
   printf '%-20s %-28s %-28s %s\n' "$c" "${seen[real]}" "${seen[fake]}" "$verdict"
   if [ "$verdict" != same ]; then

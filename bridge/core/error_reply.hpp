@@ -30,7 +30,7 @@ enum class failure
 
 /// Status chosen for a proxy policy denial and a refused proxy login: permanent until the user
 /// acts. Measured with OpenClaw 2026.9.6: 451 is resubmitted 3 times at once (4 requests in under
-/// a second), shown as "451 <error.message>" with our fix, and locks no key. 403 would read as
+/// a second), shown at once as "request failed (HTTP 451)", and locks no key. 403 would read as
 /// "authentication failed" and lock the key for 30 s; 421 costs 8 requests (undici resends it);
 /// 5xx costs ~90 s of retries with our text hidden. The table is in docs/bridge.md.
 inline constexpr unsigned denial_status = 451;

@@ -8,7 +8,11 @@
 const http = require('http');
 const fs = require('fs');
 const [what, log] = process.argv.slice(2);
-const message = 'model-runner-bridge: test case ' + what + ' (seconds quota)';
+// A message like the bridge's own; 429 gets the words OpenClaw keeps ("seconds", "quota").
+const message = process.env.ERROR_MESSAGE ? process.env.ERROR_MESSAGE : what.startsWith('429')
+  ? 'model-runner-bridge: rate limited, retry in 20 seconds (quota)'
+  : 'model-runner-bridge: the sandbox proxy at 127.0.0.1:3128 blocked the request to localhost:12434 by its ' +
+    'network policy. Allow the Model Runner on the host: docker sandbox network proxy <sandbox> --allow-host localhost';
 
 const server = http.createServer((req, res) => {
   let body = '';
@@ -30,7 +34,7 @@ const server = http.createServer((req, res) => {
     const headers = { 'Content-Type': 'application/json' };
     if (retryAfter) headers['Retry-After'] = retryAfter;
     res.writeHead(Number(status), headers);
-    res.end(JSON.stringify({ error: { message, type: 'invalid_request_error', code: 'test_case' } }));
+    res.end(JSON.stringify({ error: { message, type: process.env.ERROR_TYPE || 'proxy_policy_denied', code: 'test_case' } }));
   });
 });
 server.listen(0, '127.0.0.1', () => console.log('listening on 127.0.0.1:' + server.address().port));

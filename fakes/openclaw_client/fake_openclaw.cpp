@@ -28,7 +28,16 @@ struct prepared_turn
     turn_result failure;  // error == config_error when make_request is empty
     std::string config_path;
     std::string provider;
+    std::string model_label;  // "provider/model", as OpenClaw names it in its messages
 };
+
+// OpenClaw names the model in some messages ("⚠️ provider/model request failed ...").
+void
+name_the_model(turn_result& r, std::string const& label)
+{
+    if (auto at = r.user_message.find("{model}"); at != std::string::npos)
+        r.user_message.replace(at, 7, label);
+}
 
 turn_result
 config_failure(std::string detail, std::string path)
@@ -93,6 +102,7 @@ prepare(client_options const& o)
     }
 
     p.provider = resolved.model->provider_id;
+    p.model_label = resolved.model->provider_id + "/" + resolved.model->model_id;
     auto rng = std::make_shared<std::mt19937_64>(o.seed != 0 ? o.seed : std::random_device{}());
     p.make_request = [model = *resolved.model, message = o.message, rng] {
         return request_builder::build(model, message, request_builder::make_traceparent(*rng));
@@ -221,6 +231,7 @@ run_turn(client_options const& options)
     auto results = turn_runner::run(p.make_request, options, 1, 1);
     turn_result r = std::move(results.front());
     r.config_path = p.config_path;
+    name_the_model(r, p.model_label);
     remember_auth_failure(options, p, r);
     return r;
 }
@@ -242,7 +253,10 @@ run_load(client_options const& options)
     {
         l.results = turn_runner::run(p.make_request, options, options.repeat, options.concurrency);
         for (auto& r : l.results)
+        {
+            name_the_model(r, p.model_label);
             remember_auth_failure(options, p, r);
+        }
     }
     l.wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
         std::chrono::steady_clock::now() - start).count();

@@ -129,13 +129,16 @@ user_messages::for_failure(error_class c, int http_status, std::string const& bo
         return once("LLM request failed: provider rejected the request schema or tool payload.");
     if (http_status == 401 || http_status == 403)
     {
-        o = once("request failed (authentication failed, HTTP " + code + "). Re-authenticate the provider");
+        o = once(std::string(model_placeholder) + " request failed (authentication failed, HTTP " + code +
+                 "). Re-authenticate the provider and try again.");
         o.key_cooldown = true;
         return o;
     }
     if (http_status == 404)
-        return once("The selected model was not found by the provider.");
-    if (http_status == 408 || http_status == 410 || http_status == 504)
+        return once("The selected model was not found by the provider. Check the model id or choose a different model.");
+    // 504 was in this row in the table; real OpenClaw 2026.9.6 (ci/test-real-openclaw.sh,
+    // 2026-11-28) treated it as a 5xx: "provider internal error", exit 1. 408/410 not re-measured.
+    if (http_status == 408 || http_status == 410)
     {
         o.message = "request failed (request timed out, HTTP " + code + ")";
         o.exit_code = 2;
@@ -147,9 +150,9 @@ user_messages::for_failure(error_class c, int http_status, std::string const& bo
     {
         // Our text is kept only when it reads like a rate-limit explanation.
         auto const ours = error_message(body);
-        o.message = "API rate limit reached";
-        if (contains(ours, "seconds") || contains(ours, "quota"))
-            o.message += ": " + ours;
+        // Measured (ci/test-real-openclaw.sh): "⚠️ <our text>" when it names seconds or a quota.
+        o.message = contains(ours, "seconds") || contains(ours, "quota") ? "\u26a0\ufe0f " + ours
+                                                                        : "API rate limit reached";
         o.attempts = static_cast<int>(rate_limit_waits.size()) + 1;
         o.waits = rate_limit_waits;
         o.retry_after = retry_after_rule::wait;
@@ -157,7 +160,8 @@ user_messages::for_failure(error_class c, int http_status, std::string const& bo
     }
     if (http_status >= 500)
     {
-        o.message = "request failed (provider internal error, HTTP " + code + "). This is usually temporary";
+        o.message = std::string(model_placeholder) + " request failed (provider internal error, HTTP " + code +
+                    "). This is usually temporary \u2014 try again shortly.";
         o.attempts = static_cast<int>(server_error_waits.size()) + 1;
         o.waits = server_error_waits;
         o.retry_after = retry_after_rule::stops_window;
@@ -165,9 +169,9 @@ user_messages::for_failure(error_class c, int http_status, std::string const& bo
         return o;
     }
     // Any other status OpenClaw does not classify (measured: 409, 413, 421, 424, 451): it
-    // resubmits three times at once and then shows "<status> <error.message>".
-    auto const ours = error_message(body);
-    o.message = code + " " + (ours.empty() ? body.substr(0, 200) : ours);
+    // resubmits three times at once. Shown (measured 2026-11-28 with `openclaw agent --local`,
+    // ci/test-real-openclaw.sh): only the status; our error.message reaches its log as rawError.
+    o.message = std::string(model_placeholder) + " request failed (HTTP " + code + ").";
     o.attempts = static_cast<int>(resubmit_waits.size()) + 1;
     o.waits = resubmit_waits;
     o.undici_resend = http_status == 421;

@@ -38,6 +38,9 @@ struct user_outcome
     bool retryable() const { return attempts > 1; }
 };
 
+/// Stands for "⚠️ <provider>/<model>" in a message; run_turn puts the resolved model in.
+inline constexpr char const* model_placeholder = "\u26a0\ufe0f {model}";
+
 /// How long a 401/403 disables the inline key (measured: about 30 s).
 inline constexpr std::chrono::seconds key_cooldown{30};
 

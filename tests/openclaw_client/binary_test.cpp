@@ -141,7 +141,8 @@ TEST_F(binary_test, failure_prints_openclaws_message_and_code)
     });
     auto r = run(binary + " --config " + write_config(server.port()));
     EXPECT_EQ(r.exit_code, 1);
-    EXPECT_EQ(r.out, "request failed (provider internal error, HTTP 502). This is usually temporary\n");
+    EXPECT_EQ(r.out, "\u26a0\ufe0f docker-model-runner/ai/smollm2:latest request failed (provider internal error, HTTP "
+                     "502). This is usually temporary \u2014 try again shortly.\n");
     EXPECT_EQ(server.requests().size(), 8u);  // OpenClaw's count, whatever --backoff-unit says
 
     oc_test::refused_port refused;

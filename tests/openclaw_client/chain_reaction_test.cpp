@@ -126,9 +126,9 @@ protected:
 
 }  // namespace
 
-// Issue 12's "done when": a denial costs at most 4 requests, shows the fix, locks no key, and the
-// next turn after the rule is added succeeds at once.
-TEST_F(chain, policy_denial_is_451_shown_verbatim_in_four_requests_without_cooldown)
+// Issue 12's "done when": a denial costs at most 4 requests, locks no key, the fix is kept for
+// doctor, and the next turn after the rule is added succeeds at once.
+TEST_F(chain, policy_denial_is_451_in_four_requests_without_cooldown_and_the_fix_is_kept)
 {
     start_runner();
     start_proxy(false);
@@ -138,9 +138,9 @@ TEST_F(chain, policy_denial_is_451_shown_verbatim_in_four_requests_without_coold
     EXPECT_EQ(r.requests_sent, 4);
     EXPECT_EQ(denied_lines(), 4u);
     EXPECT_EQ(runner_->requests().size(), 0u);
-    EXPECT_EQ(r.user_message.rfind("451 model-runner-bridge: the sandbox proxy at 127.0.0.1:", 0), 0u) << r.user_message;
-    EXPECT_NE(r.user_message.find("docker sandbox network proxy <sandbox> --allow-host localhost"), std::string::npos)
-        << r.user_message;
+    // Real OpenClaw shows only the status for a 451 (our text goes to its log): the fix reaches
+    // the person through the failure journal (doctor, start-openclaw), checked below.
+    EXPECT_EQ(r.user_message, "\u26a0\ufe0f docker-model-runner/ai/smollm2 request failed (HTTP 451).");
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_FALSE(r.key_disabled);
 
@@ -171,7 +171,8 @@ TEST_F(chain, proxy_down_is_502_retried_through_a_restart_window_and_the_fix_is_
     EXPECT_EQ(r.status, 502);
     EXPECT_EQ(r.requests_sent, 8);
     EXPECT_EQ(r.waited_ms, 78'000);  // OpenClaw's ~80 s: long enough for a proxy restart
-    EXPECT_EQ(r.user_message, "request failed (provider internal error, HTTP 502). This is usually temporary");
+    EXPECT_EQ(r.user_message, "\u26a0\ufe0f docker-model-runner/ai/smollm2 request failed (provider internal error, "
+                              "HTTP 502). This is usually temporary \u2014 try again shortly.");
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_FALSE(r.key_disabled);
     // OpenClaw hid our text; the journal keeps it with the fix.
@@ -182,7 +183,7 @@ TEST_F(chain, proxy_down_is_502_retried_through_a_restart_window_and_the_fix_is_
     EXPECT_NE(j["proxy"]["fix"].get<std::string>().find("HTTP_PROXY"), std::string::npos) << j;
 }
 
-TEST_F(chain, no_response_head_in_time_is_504_request_timed_out)
+TEST_F(chain, no_response_head_in_time_is_504_retried_and_the_fix_is_kept)
 {
     fakes::model_runner::runner_options ro;
     ro.load_delay = 20s;  // far longer than the whole turn below
@@ -192,8 +193,10 @@ TEST_F(chain, no_response_head_in_time_is_504_request_timed_out)
     auto const r = oc::run_turn(client());
     EXPECT_EQ(r.status, 504);
     EXPECT_EQ(r.requests_sent, 8);
-    EXPECT_EQ(r.user_message, "request failed (request timed out, HTTP 504)");
-    EXPECT_EQ(r.exit_code, 2);
+    // Measured with real OpenClaw: a 504 reads as a provider error like any 5xx (exit 1).
+    EXPECT_EQ(r.user_message, "\u26a0\ufe0f docker-model-runner/ai/smollm2 request failed (provider internal error, "
+                              "HTTP 504). This is usually temporary \u2014 try again shortly.");
+    EXPECT_EQ(r.exit_code, 1);
     auto const j = journal();
     ASSERT_TRUE(j.is_object() && j.contains("model_runner")) << j;
     EXPECT_EQ(j["model_runner"]["kind"], "proxy_timeout");

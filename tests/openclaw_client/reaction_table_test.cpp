@@ -98,7 +98,7 @@ struct row
 {
     int status;
     int requests;
-    char const* shown;  // exact text; "{msg}" stands for our error.message
+    char const* shown;  // exact text; "{model}" stands for "⚠️ provider/model"
     int exit_code;
     bool cooldown;
     std::int64_t waited_ms;  // OpenClaw's total wait between its attempts
@@ -107,8 +107,8 @@ struct row
 std::string
 expand(std::string s)
 {
-    if (auto p = s.find("{msg}"); p != std::string::npos)
-        s.replace(p, 5, ours);
+    if (auto p = s.find("{model}"); p != std::string::npos)
+        s.replace(p, 7, "\u26a0\ufe0f docker-model-runner/ai/smollm2");
     return s;
 }
 
@@ -157,24 +157,24 @@ INSTANTIATE_TEST_SUITE_P(openclaw, reaction_row,
     testing::Values(
         row{400, 1, "LLM request failed: provider rejected the request schema or tool payload.", 1, false, 0},
         row{422, 1, "LLM request failed: provider rejected the request schema or tool payload.", 1, false, 0},
-        row{401, 1, "request failed (authentication failed, HTTP 401). Re-authenticate the provider", 1, true, 0},
-        row{403, 1, "request failed (authentication failed, HTTP 403). Re-authenticate the provider", 1, true, 0},
-        row{404, 1, "The selected model was not found by the provider.", 1, false, 0},
-        row{409, 4, "409 {msg}", 1, false, 750},
-        row{413, 4, "413 {msg}", 1, false, 750},
-        row{424, 4, "424 {msg}", 1, false, 750},
-        row{451, 4, "451 {msg}", 1, false, 750},
-        row{421, 8, "421 {msg}", 1, false, 750},
+        row{401, 1, "{model} request failed (authentication failed, HTTP 401). Re-authenticate the provider and try again.", 1, true, 0},
+        row{403, 1, "{model} request failed (authentication failed, HTTP 403). Re-authenticate the provider and try again.", 1, true, 0},
+        row{404, 1, "The selected model was not found by the provider. Check the model id or choose a different model.", 1, false, 0},
+        row{409, 4, "{model} request failed (HTTP 409).", 1, false, 750},
+        row{413, 4, "{model} request failed (HTTP 413).", 1, false, 750},
+        row{424, 4, "{model} request failed (HTTP 424).", 1, false, 750},
+        row{451, 4, "{model} request failed (HTTP 451).", 1, false, 750},
+        row{421, 8, "{model} request failed (HTTP 421).", 1, false, 750},
         row{408, 8, "request failed (request timed out, HTTP 408)", 2, false, 78000},
         row{410, 8, "request failed (request timed out, HTTP 410)", 2, false, 78000},
-        row{504, 8, "request failed (request timed out, HTTP 504)", 2, false, 78000},
+        row{504, 8, "{model} request failed (provider internal error, HTTP 504). This is usually temporary \u2014 try again shortly.", 1, false, 78000},
         row{429, 10, "API rate limit reached", 1, false, 150000},
-        row{500, 8, "request failed (provider internal error, HTTP 500). This is usually temporary", 1, false, 78000},
-        row{501, 8, "request failed (provider internal error, HTTP 501). This is usually temporary", 1, false, 78000},
-        row{502, 8, "request failed (provider internal error, HTTP 502). This is usually temporary", 1, false, 78000},
-        row{503, 8, "request failed (provider internal error, HTTP 503). This is usually temporary", 1, false, 78000},
-        row{507, 8, "request failed (provider internal error, HTTP 507). This is usually temporary", 1, false, 78000},
-        row{511, 8, "request failed (provider internal error, HTTP 511). This is usually temporary", 1, false, 78000}),
+        row{500, 8, "{model} request failed (provider internal error, HTTP 500). This is usually temporary \u2014 try again shortly.", 1, false, 78000},
+        row{501, 8, "{model} request failed (provider internal error, HTTP 501). This is usually temporary \u2014 try again shortly.", 1, false, 78000},
+        row{502, 8, "{model} request failed (provider internal error, HTTP 502). This is usually temporary \u2014 try again shortly.", 1, false, 78000},
+        row{503, 8, "{model} request failed (provider internal error, HTTP 503). This is usually temporary \u2014 try again shortly.", 1, false, 78000},
+        row{507, 8, "{model} request failed (provider internal error, HTTP 507). This is usually temporary \u2014 try again shortly.", 1, false, 78000},
+        row{511, 8, "{model} request failed (provider internal error, HTTP 511). This is usually temporary \u2014 try again shortly.", 1, false, 78000}),
     [](testing::TestParamInfo<row> const& info) { return "http_" + std::to_string(info.param.status); });
 
 TEST(reaction, undici_resends_a_421_once_on_a_new_connection)
@@ -208,7 +208,7 @@ TEST(reaction, rate_limit_text_is_ours_only_when_it_names_seconds_or_quota)
 {
     oc_test::script_server server(answer(429, "retry in 20 seconds"));
     auto const r = oc::run_turn(options_for(server.port()));
-    EXPECT_EQ(r.user_message, "API rate limit reached: retry in 20 seconds");
+    EXPECT_EQ(r.user_message, "\u26a0\ufe0f retry in 20 seconds");
     EXPECT_EQ(r.requests_sent, 10);
 }
 
@@ -232,7 +232,8 @@ TEST(reaction, server_error_retry_after_beyond_the_window_stops_the_retries)
     oc_test::script_server long_wait(answer(503, "restarting", "Retry-After: 120\r\n"));
     auto r = oc::run_turn(options_for(long_wait.port()));
     EXPECT_EQ(r.requests_sent, 1);
-    EXPECT_EQ(r.user_message, "request failed (provider internal error, HTTP 503). This is usually temporary");
+    EXPECT_EQ(r.user_message,
+        expand("{model} request failed (provider internal error, HTTP 503). This is usually temporary \u2014 try again shortly."));
 
     oc_test::script_server short_wait(answer(503, "restarting", "Retry-After: 10\r\n"));
     r = oc::run_turn(options_for(short_wait.port()));

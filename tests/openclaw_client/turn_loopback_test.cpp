@@ -203,7 +203,8 @@ TEST(turn_loopback, http_502_is_retried_eight_times)
     EXPECT_EQ(r.error, oc::error_class::http_status);
     EXPECT_EQ(r.status, 502);
     EXPECT_EQ(r.detail, "upstream ko");
-    EXPECT_EQ(r.user_message, "request failed (provider internal error, HTTP 502). This is usually temporary");
+    EXPECT_EQ(r.user_message, "\u26a0\ufe0f docker-model-runner/ai/qwen2.5:7B-Q4_K_M request failed (provider internal "
+                              "error, HTTP 502). This is usually temporary \u2014 try again shortly.");
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.requests_sent, 8);
     EXPECT_EQ(server.requests().size(), 8u);
@@ -225,7 +226,8 @@ TEST(turn_loopback, http_403_is_not_retried)
     auto o = options_for(server.port());
     auto const r = oc::run_turn(o);
     EXPECT_EQ(r.error, oc::error_class::http_status);
-    EXPECT_EQ(r.user_message, "request failed (authentication failed, HTTP 403). Re-authenticate the provider");
+    EXPECT_EQ(r.user_message, "\u26a0\ufe0f docker-model-runner/ai/qwen2.5:7B-Q4_K_M request failed (authentication "
+                              "failed, HTTP 403). Re-authenticate the provider and try again.");
     EXPECT_EQ(r.exit_code, 1);
     EXPECT_EQ(r.requests_sent, 1);
     EXPECT_EQ(server.requests().size(), 1u);

@@ -10,7 +10,8 @@ using oc::error_class;
 TEST(user_messages, reference_table_rows)
 {
     auto o = oc::user_messages::for_failure(error_class::http_status, 502, "");
-    EXPECT_EQ(o.message, "request failed (provider internal error, HTTP 502). This is usually temporary");
+    EXPECT_EQ(o.message, "\u26a0\ufe0f {model} request failed (provider internal error, HTTP 502). This is usually "
+                         "temporary \u2014 try again shortly.");
     EXPECT_EQ(o.exit_code, 1);
     EXPECT_TRUE(o.retryable());
     EXPECT_EQ(o.attempts, 8);
@@ -18,7 +19,7 @@ TEST(user_messages, reference_table_rows)
     EXPECT_FALSE(o.network);
 
     o = oc::user_messages::for_failure(error_class::http_status, 403, "");
-    EXPECT_EQ(o.message, "request failed (authentication failed, HTTP 403). Re-authenticate the provider");
+    EXPECT_EQ(o.message, "\u26a0\ufe0f {model} request failed (authentication failed, HTTP 403). Re-authenticate the provider and try again.");
     EXPECT_EQ(o.exit_code, 1);
     EXPECT_FALSE(o.retryable());
     EXPECT_TRUE(o.key_cooldown);
@@ -39,7 +40,7 @@ TEST(user_messages, reference_table_rows)
 
     o = oc::user_messages::for_failure(error_class::http_status, 451,
         R"({"error":{"message":"blocked. Fix: allow it","type":"t","code":"c"}})");
-    EXPECT_EQ(o.message, "451 blocked. Fix: allow it");
+    EXPECT_EQ(o.message, "\u26a0\ufe0f {model} request failed (HTTP 451).");  // our text only in OpenClaw's log
     EXPECT_EQ(o.attempts, 4);
     EXPECT_FALSE(o.undici_resend);
     EXPECT_TRUE(oc::user_messages::for_failure(error_class::http_status, 421, "{}").undici_resend);
