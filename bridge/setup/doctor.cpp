@@ -55,10 +55,19 @@ doctor_check doctor::check_proxy_variables() const {
               "run this inside the Docker sandbox, or pass --proxy http://<proxy host>:<port>");
 }
 
-doctor_check doctor::check_bridge_port() const {
-  const std::string name = "bridge port";
+std::string doctor::command(const std::string& subcommand) const {
+  return "model-runner-bridge" + (subcommand.empty() ? "" : " " + subcommand) + options_.fix_flags;
+}
+
+void doctor::check_running_bridge(std::vector<doctor_check>& checks, const std::string& model,
+                                  const std::function<void()>& flush) const {
+  const std::string name = "bridge running";
+  const std::string through = "models through the bridge";
   const std::string listen = bridge_config::bracket(config_.listen_host) + ":" + std::to_string(config_.listen_port);
-  if (config_.listen_port == 0) return skip(name, "--listen port 0 picks a free port at start");
+  if (config_.listen_port == 0) {
+    checks.push_back(fail(name, "--listen port 0 is not a port OpenClaw can be pointed at", "pass --listen 127.0.0.1:54321"));
+    return;
+  }
   bridge_config probe = config_;
   probe.direct = true;
   probe.proxy.reset();
@@ -67,25 +76,83 @@ doctor_check doctor::check_bridge_port() const {
   chain_client client{probe};
   hop_failure failure;
   if (!client.connect_only(failure)) {
-    if (failure.problem == hop_problem::proxy_refused) return ok(name, listen + " is free for the bridge");
-    return fail(name, "cannot probe " + listen + ": " + failure.message, "check --listen");
+    if (failure.problem == hop_problem::proxy_refused) {
+      checks.push_back(fail(name,
+                            "nothing listens on " + listen +
+                                ": OpenClaw would get \"connection refused\"; start the bridge and leave it running "
+                                "(start-openclaw also starts it)",
+                            command("")));
+    } else {
+      checks.push_back(fail(name, "cannot probe " + listen + ": " + failure.message, "check --listen"));
+    }
+    checks.push_back(skip(through, "no bridge"));
+    return;
   }
   auto response = client.request("GET", "/engines/v1/models", "", options_.request_timeout, failure);
-  if (response) {
-    const auto* via = response->header("Via");
-    if ((via != nullptr && via->find("model-runner-bridge") != std::string::npos) ||
-        response->body.find("model-runner-bridge") != std::string::npos) {
-      return ok(name, listen + " is served by a model-runner-bridge");
-    }
+  const auto* via = response ? response->header("Via") : nullptr;
+  const bool ours = response && ((via != nullptr && via->find("model-runner-bridge") != std::string::npos) ||
+                                 response->body.find("model-runner-bridge") != std::string::npos);
+  if (!ours) {
+    checks.push_back(fail(name, listen + " is taken by another program, not model-runner-bridge",
+                          "stop that program, or pick another port: " + command("") + " --listen 127.0.0.1:<free port>, "
+                          "then model-runner-bridge configure with the same --listen"));
+    checks.push_back(skip(through, "no bridge"));
+    return;
   }
-  return fail(name, listen + " is taken by another program",
-              "stop that program, or choose another --listen port (then run model-runner-bridge configure again)");
+  checks.push_back(ok(name, "model-runner-bridge answers on " + listen));
+  flush();
+  const auto body = nlohmann::json::parse(response->body, nullptr, false);
+  if (response->status / 100 != 2) {
+    // The bridge's own JSON error names the broken hop and its fix.
+    std::string message = "HTTP " + std::to_string(response->status);
+    std::string fix = "model-runner-bridge doctor checks each hop above";
+    if (body.is_object() && body.contains("error") && body["error"].is_object()) {
+      message += ": " + body["error"].value("message", std::string());
+      if (body["error"].contains("fix") && body["error"]["fix"].is_string()) fix = body["error"]["fix"];
+    }
+    if (body.is_object() && body.contains("fix") && body["fix"].is_string()) fix = body["fix"];
+    checks.push_back(fail(through, "GET /engines/v1/models through the bridge: " + message, fix));
+    return;
+  }
+  if (!body.is_object() || !body.contains("data") || !body["data"].is_array()) {
+    checks.push_back(fail(through, "the bridge's answer to GET /engines/v1/models is not a model list",
+                          "model-runner-bridge --target must name the Model Runner (localhost:12434)"));
+    return;
+  }
+  auto c = ok(through, std::to_string(body["data"].size()) + " models via " + listen);
+  c.latency_ms = ms(response->elapsed);
+  checks.push_back(c);
+  if (!options_.deep || model.empty()) return;
+  flush();
+  const nlohmann::json ask = {{"model", model},
+                              {"messages", {{{"role", "user"}, {"content", "Reply with OK."}}}},
+                              {"max_tokens", 1},
+                              {"stream", false}};
+  const std::string deep = "completion through the bridge";
+  auto answer = client.request("POST", "/engines/llama.cpp/v1/chat/completions", ask.dump(), options_.completion_timeout,
+                               failure);
+  if (!answer) {
+    checks.push_back(fail(deep, model + ": " + failure.message, "raise --completion-timeout (a first request loads the model)"));
+  } else if (answer->status / 100 != 2) {
+    const auto err = nlohmann::json::parse(answer->body, nullptr, false);
+    std::string message = "HTTP " + std::to_string(answer->status);
+    std::string fix = "see the failure above";
+    if (err.is_object() && err.contains("error") && err["error"].is_object()) {
+      message += ": " + err["error"].value("message", std::string());
+      if (err["error"].contains("fix") && err["error"]["fix"].is_string()) fix = err["error"]["fix"];
+    }
+    checks.push_back(fail(deep, model + ": " + message, fix));
+  } else {
+    auto d = ok(deep, model + " answered through the bridge in " + format_ms(ms(answer->elapsed)));
+    d.latency_ms = ms(answer->elapsed);
+    checks.push_back(d);
+  }
 }
 
 doctor_check doctor::check_openclaw_config() const {
   const std::string name = "openclaw.json";
   const auto& path = options_.openclaw_config;
-  const std::string configure = "model-runner-bridge configure --config " + path.string();
+  std::string configure = command("configure") + options_.config_flag;
   std::error_code ec;
   const auto text = config_file::read(path, ec);
   if (ec) return fail(name, "cannot read " + path.string() + ": " + ec.message(), "check the file's permissions");
@@ -101,15 +168,27 @@ doctor_check doctor::check_openclaw_config() const {
   const auto problems = openclaw_config::check(doc->to_json(), openclaw_config::base_url(listen));
   if (problems.empty()) return ok(name, path.string() + " points at the bridge (" + openclaw_config::base_url(listen) + ")");
   std::string detail = path.string() + ": ";
-  for (std::size_t i = 0; i < problems.size(); ++i) detail += (i ? "; " : "") + problems[i];
+  for (std::size_t i = 0; i < problems.size(); ++i) {
+    detail += (i ? "; " : "") + problems[i];
+    // configure leaves these alone unless asked.
+    if (problems[i].find("primary") != std::string::npos) configure += " --set-primary";
+    if (problems[i].find("gateway.mode") != std::string::npos) configure += " --gateway-local";
+  }
   return fail(name, detail, configure);
 }
 
 std::vector<doctor_check> doctor::run() const {
   std::vector<doctor_check> checks;
+  std::size_t reported = 0;
+  // Each check is reported as soon as it is known (a model load can take minutes).
+  const auto flush = [&] {
+    for (; reported < checks.size(); ++reported)
+      if (options_.on_check) options_.on_check(checks[reported]);
+  };
   const bool direct = config_.direct || !config_.proxy;
   checks.push_back(check_proxy_variables());
 
+  flush();
   chain_client client{config_};
   hop_failure failure;
   const std::string reach_name = direct ? "Model Runner port reachable" : "proxy reachable";
@@ -143,6 +222,7 @@ std::vector<doctor_check> doctor::run() const {
         auto c = ok(runner_name, "GET /models answered");
         c.latency_ms = ms(response->elapsed);
         checks.push_back(c);
+        flush();
         chain_ok = true;
         // The OpenAI list is what inference accepts; the native one adds metadata.
         auto list = client.fetch("GET", "/engines/v1/models", "", options_.request_timeout, failure);
@@ -168,6 +248,7 @@ std::vector<doctor_check> doctor::run() const {
     std::string names;
     for (const auto& m : models) names += (names.empty() ? "" : ", ") + m.id;
     checks.push_back(ok(models_name, std::to_string(models.size()) + (models.size() == 1 ? " model: " : " models: ") + names));
+    flush();
     if (model.empty()) {
       // The model OpenClaw is configured to use, else the first one.
       std::error_code ec;
@@ -210,8 +291,11 @@ std::vector<doctor_check> doctor::run() const {
       }
     }
   }
-  checks.push_back(check_bridge_port());
+  flush();
+  check_running_bridge(checks, chain_ok ? model : std::string(), flush);
+  flush();
   checks.push_back(check_openclaw_config());
+  flush();
   return checks;
 }
 
@@ -226,12 +310,16 @@ std::string doctor::to_text(const std::vector<doctor_check>& checks) {
   std::size_t width = 0;
   for (const auto& c : checks) width = std::max(width, c.name.size());
   std::string out;
-  for (const auto& c : checks) {
-    const char* tag = c.result == status::ok ? "OK  " : c.result == status::fail ? "FAIL" : "SKIP";
-    out += std::string(tag) + "  " + c.name + std::string(width - c.name.size() + 2, ' ') + c.detail + "\n";
-    if (!c.fix.empty()) out += std::string(6 + width + 2, ' ') + "fix: " + c.fix + "\n";
-  }
+  for (const auto& c : checks) out += to_text(c, width);
   out += all_passed(checks) ? "all checks passed\n" : "some checks failed\n";
+  return out;
+}
+
+std::string doctor::to_text(const doctor_check& c, std::size_t width) {
+  const char* tag = c.result == status::ok ? "OK  " : c.result == status::fail ? "FAIL" : "SKIP";
+  width = std::max(width, c.name.size());
+  std::string out = std::string(tag) + "  " + c.name + std::string(width - c.name.size() + 2, ' ') + c.detail + "\n";
+  if (!c.fix.empty()) out += std::string(6 + width + 2, ' ') + "fix: " + c.fix + "\n";
   return out;
 }
 

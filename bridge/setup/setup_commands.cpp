@@ -182,18 +182,84 @@ int run_configure(const bridge_config& config, const setup_options& o) {
   return exit_ok;
 }
 
+std::string shell_quote(const std::string& s) {
+  if (!s.empty() && s.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_./:@%+=,-") ==
+                        std::string::npos)
+    return s;
+  std::string out = "'";
+  for (const char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// The global flags on the command line (or from MRB_* variables), as " --flag value ...".
+std::string given_global_flags(const CLI::App& app) {
+  std::string out;
+  for (const auto* opt : app.get_options()) {
+    if (!opt->nonpositional() || opt->get_group().empty() || opt->count() == 0 || opt->get_lnames().empty()) continue;
+    const auto& name = opt->get_lnames().front();
+    if (name == "help" || name == "version") continue;
+    if (opt->get_items_expected_max() == 0) {
+      out += " --" + name;
+      continue;
+    }
+    for (const auto& v : opt->results()) out += " --" + name + " " + shell_quote(v);
+  }
+  return out;
+}
+
+// The bridge's journal of the last failure per hop (written by the running bridge).
+std::filesystem::path journal_path(std::uint16_t port) {
+  const char* state = std::getenv("XDG_STATE_HOME");
+  const char* home = std::getenv("HOME");
+  const std::filesystem::path base = state != nullptr && *state != '\0' ? std::filesystem::path(state)
+                                     : std::filesystem::path(home != nullptr ? home : ".") / ".local" / "state";
+  return base / "model-runner-bridge" / ("last-failures-" + std::to_string(port) + ".json");
+}
+
+// "last failures on port P:" then one line per hop with its fix; "" when there is no journal.
+std::string journal_text(std::uint16_t port) {
+  std::error_code ec;
+  const auto text = config_file::read(journal_path(port), ec);
+  if (!text) return {};
+  const auto j = nlohmann::json::parse(*text, nullptr, false);
+  if (!j.is_object() || j.empty()) return {};
+  std::string out = "last failure per hop, from the bridge on port " + std::to_string(port) + " (" +
+                    journal_path(port).string() + "):\n";
+  for (const auto& [hop, f] : j.items()) {
+    if (!f.is_object()) continue;
+    out += "  " + hop + "  " + f.value("time", std::string()) + "  " + std::to_string(f.value("status", 0)) + " " +
+           f.value("kind", std::string()) + ": " + f.value("message", std::string()) + "\n";
+    if (!f.value("fix", std::string()).empty()) out += "      fix: " + f.value("fix", std::string()) + "\n";
+  }
+  return out;
+}
+
 int run_doctor(const bridge_config& config, const setup_options& o) {
   doctor_options options;
   options.openclaw_config = openclaw_path(o);
   options.model = o.model;
   options.request_timeout = o.timeout;
   options.completion_timeout = o.completion_timeout;
+  options.deep = o.deep;
+  options.fix_flags = o.global_flags;
+  if (!o.config_path.empty()) options.config_flag = " --config " + shell_quote(o.config_path);
+  if (!o.json) {
+    options.on_check = [](const doctor_check& c) {
+      std::cout << doctor::to_text(c, 28) << std::flush;
+    };
+  }
   const doctor d{config, options};
   const auto checks = d.run();
+  const auto journal = journal_text(config.listen_port);
   if (o.json) {
-    std::cout << doctor::to_json(checks).dump(2) << "\n";
+    auto report = doctor::to_json(checks);
+    std::error_code jec;
+    const auto raw = config_file::read(journal_path(config.listen_port), jec);
+    const auto j = raw ? nlohmann::json::parse(*raw, nullptr, false) : nlohmann::json();
+    if (j.is_object()) report["last_failures"] = j;
+    std::cout << report.dump(2) << "\n";
   } else {
-    std::cout << doctor::to_text(checks);
+    std::cout << (doctor::all_passed(checks) ? "all checks passed\n" : "some checks failed\n") << journal;
   }
   return doctor::all_passed(checks) ? exit_ok : exit_doctor;
 }
@@ -242,7 +308,10 @@ void add_setup_commands(CLI::App& app, const mrb::bridge_config& config, int& ex
                              "Wait for each metadata answer (a bare number is seconds)");
   mrb::cli_kit::add_duration(*doctor_cmd, "--completion-timeout", o->completion_timeout,
                              "Wait for the one-token completion (a first request loads the model)");
-  doctor_cmd->callback([&config, &exit_code, o] { guarded(exit_code, [&] { return run_doctor(config, *o); }); });
+  doctor_cmd->callback([&app, &config, &exit_code, o] {
+    o->global_flags = given_global_flags(app);
+    guarded(exit_code, [&] { return run_doctor(config, *o); });
+  });
 }
 
 }  // namespace mrb::setup

@@ -222,14 +222,25 @@ TEST_F(setup_e2e, doctor_all_green_with_a_configured_model) {
   config_file::write(dir_.path() / "openclaw.json", *openclaw_config::merge("", settings, error), ec);
   ASSERT_FALSE(ec);
 
-  const auto checks = run_doctor();
+  // doctor tests the running bridge: start one on the configured port.
+  child_process bridge(MRB_BRIDGE_BIN, {}, bridge_env());
+  ASSERT_TRUE(bridge.expect_line(child_process::stream::out, std::regex("listening on"), 30s));
+  auto o = options();
+  o.deep = true;
+  std::vector<std::string> progress;
+  o.on_check = [&](const doctor_check& c) { progress.push_back(c.name); };
+  const auto checks = doctor{config_, o}.run();
   EXPECT_TRUE(doctor::all_passed(checks)) << doctor::to_text(checks);
+  // Every check was reported as it completed, in order.
+  ASSERT_EQ(progress.size(), checks.size());
+  for (std::size_t i = 0; i < checks.size(); ++i) EXPECT_EQ(progress[i], checks[i].name);
+  EXPECT_EQ(find(checks, "bridge running").result, status::ok);
+  EXPECT_EQ(find(checks, "models through the bridge").result, status::ok);
+  EXPECT_EQ(find(checks, "completion through the bridge").result, status::ok) << doctor::to_text(checks);
   const auto& answer = find(checks, "model answers");
   EXPECT_EQ(answer.result, status::ok);
   EXPECT_NE(answer.detail.find("ai/smollm2:latest"), std::string::npos);
   EXPECT_TRUE(answer.latency_ms.has_value());
-  EXPECT_EQ(find(checks, "bridge port").result, status::ok);
-  EXPECT_NE(find(checks, "bridge port").detail.find("free"), std::string::npos);
   // The completion really reached the Model Runner with one token asked for.
   bool completion_seen = false;
   for (const auto& r : runner_.requests()) completion_seen |= r.target.find("/chat/completions") != std::string::npos;
@@ -308,10 +319,69 @@ TEST_F(setup_e2e, doctor_port_taken_by_something_else_and_missing_config) {
   config_.listen_port = squatter.port();
   const auto checks = run_doctor();
   // The squatter never answers: doctor must not call it a bridge.
-  EXPECT_EQ(find(checks, "bridge port").result, status::fail);
+  EXPECT_EQ(find(checks, "bridge running").result, status::fail);
+  EXPECT_NE(find(checks, "bridge running").detail.find("another program"), std::string::npos);
   const auto& cfg = find(checks, "openclaw.json");
   EXPECT_EQ(cfg.result, status::fail);
   EXPECT_NE(cfg.fix.find("model-runner-bridge configure"), std::string::npos);
+}
+
+// No bridge running is a failure; each printed fix, pasted as printed (the flags the user gave
+// included), makes the next doctor pass.
+TEST_F(setup_e2e, doctor_without_a_bridge_fails_and_its_fixes_work_when_pasted) {
+  const auto cfg = (dir_.path() / "elsewhere" / "openclaw.json").string();
+  const std::vector<std::string> flags = {"--listen", "127.0.0.1:" + std::to_string(config_.listen_port),
+                                          "--proxy", "http://127.0.0.1:" + std::to_string(proxy_->port()),
+                                          "--target", "localhost:" + std::to_string(config_.target_port)};
+  const std::vector<env_change> env = {{"HTTP_PROXY", std::nullopt}, {"http_proxy", std::nullopt},
+                                       {"MRB_LISTEN", std::nullopt}, {"MRB_TARGET", std::nullopt},
+                                       {"OPENCLAW_CONFIG_PATH", std::nullopt}};
+  auto args = std::vector<std::string>{"doctor", "--json", "--config", cfg};
+  args.insert(args.end(), flags.begin(), flags.end());
+  child_process first(MRB_BRIDGE_BIN, args, env);
+  ASSERT_EQ(first.wait_exit(60s), 6) << first.text(child_process::stream::out);
+  const auto report = nlohmann::json::parse(first.text(child_process::stream::out));
+  std::vector<std::string> fixes;
+  for (const auto& c : report["checks"]) {
+    if (c["status"] == "fail") fixes.push_back(c.value("fix", ""));
+    if (c["name"] == "bridge running") EXPECT_EQ(c["status"], "fail");
+  }
+  ASSERT_EQ(fixes.size(), 2u) << report.dump(2);  // start the bridge; configure openclaw.json
+  std::vector<std::unique_ptr<child_process>> running;
+  for (const auto& fix : fixes) {
+    ASSERT_EQ(fix.rfind("model-runner-bridge ", 0), 0u) << fix;
+    EXPECT_NE(fix.find("--listen 127.0.0.1:" + std::to_string(config_.listen_port)), std::string::npos) << fix;
+    const std::string command = std::string("exec ") + MRB_BRIDGE_BIN + fix.substr(std::string("model-runner-bridge").size());
+    if (fix.find(" configure") == std::string::npos) {
+      // The bridge itself: it runs until stopped.
+      running.push_back(std::make_unique<child_process>("/bin/sh", std::vector<std::string>{"-c", command}, env));
+      ASSERT_TRUE(running.back()->expect_line(child_process::stream::out, std::regex("listening on"), 30s));
+    } else {
+      child_process paste("/bin/sh", {"-c", command}, env);
+      ASSERT_EQ(paste.wait_exit(60s), 0) << command << "\n" << paste.text(child_process::stream::err);
+    }
+  }
+  child_process again(MRB_BRIDGE_BIN, args, env);
+  EXPECT_EQ(again.wait_exit(60s), 0) << again.text(child_process::stream::out);
+}
+
+// Text mode prints each check on its own line as it completes, and the bridge's journal.
+TEST_F(setup_e2e, doctor_text_shows_the_last_failure_per_hop_from_the_journal) {
+  const auto state = dir_.path() / "state";
+  std::filesystem::create_directories(state / "model-runner-bridge");
+  std::ofstream(state / "model-runner-bridge" / ("last-failures-" + std::to_string(config_.listen_port) + ".json"))
+      << R"({"proxy":{"time":"2026-11-28T10:00:00Z","status":451,"kind":"proxy_policy_denied",)"
+      << R"("message":"the proxy denied localhost:12434","fix":"docker sandbox network proxy x --allow-host localhost:12434"}})";
+  auto env = bridge_env();
+  env.push_back({"XDG_STATE_HOME", state.string()});
+  child_process p(MRB_BRIDGE_BIN, {"doctor"}, env);
+  ASSERT_EQ(p.wait_exit(60s), 6);
+  const auto out = p.text(child_process::stream::out);
+  EXPECT_NE(out.find("FAIL  bridge running"), std::string::npos) << out;
+  EXPECT_NE(out.find("  proxy  2026-11-28T10:00:00Z  451 proxy_policy_denied: the proxy denied localhost:12434\n"
+                     "      fix: docker sandbox network proxy x --allow-host localhost:12434\n"),
+            std::string::npos)
+      << out;
 }
 
 TEST_F(setup_e2e, doctor_process_json_and_exit_code) {
