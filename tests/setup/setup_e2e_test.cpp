@@ -550,7 +550,8 @@ protected:
                                         "env | sort > \"$OPENCLAW_RECORD_DIR/$1.env\"\n"
                                         "case \"$1\" in\n"
                                         "  gateway) exec sleep 60 ;;\n"
-                                        "  tui) exec \"$FAKE_OPENCLAW\" --json --message hi > \"$OPENCLAW_RECORD_DIR/tui.json\" ;;\n"
+                                        "  tui) if [ -n \"${WRITE_JOURNAL:-}\" ]; then printf '%s' \"$JOURNAL_TEXT\" > \"$WRITE_JOURNAL\"; fi\n"
+                                        "       exec \"$FAKE_OPENCLAW\" --json --message hi > \"$OPENCLAW_RECORD_DIR/tui.json\" ;;\n"
                                         "esac\n";
     std::filesystem::permissions(bin_ / "openclaw", std::filesystem::perms::owner_all);
   }
@@ -565,6 +566,7 @@ protected:
     env.push_back({"HTTPS_PROXY", "http://127.0.0.1:" + std::to_string(proxy_->port())});
     env.push_back({"NO_PROXY", "localhost,127.0.0.1"});
     env.push_back({"no_proxy", "localhost"});
+    env.push_back({"XDG_STATE_HOME", (dir_.path() / "state").string()});
     return env;
   }
 
@@ -607,6 +609,57 @@ TEST_F(start_openclaw, runs_gateway_and_tui_without_proxy_variables_and_stops_th
   EXPECT_FALSE(chain_client{probe}.connect_only(failure));
   EXPECT_EQ(failure.problem, hop_problem::proxy_refused);
   EXPECT_NE(p.text(child_process::stream::err).find("bridge stopped"), std::string::npos);
+}
+
+TEST_F(start_openclaw, unknown_flag_is_a_usage_error_and_help_is_real) {
+  child_process bogus("bash", {MRB_START_OPENCLAW, "--bogus"}, script_env());
+  ASSERT_EQ(bogus.wait_exit(30s), 2);
+  EXPECT_EQ(bogus.lines(child_process::stream::err),
+            std::vector<std::string>{"start-openclaw: unknown option --bogus (start-openclaw --help)"});
+  EXPECT_FALSE(std::filesystem::exists(record_ / "gateway.args"));
+  child_process help("bash", {MRB_START_OPENCLAW, "--help"}, script_env());
+  ASSERT_EQ(help.wait_exit(30s), 0);
+  EXPECT_NE(help.text(child_process::stream::out).find("Usage: start-openclaw"), std::string::npos);
+  EXPECT_NE(help.text(child_process::stream::out).find("Exit codes:"), std::string::npos);
+}
+
+TEST_F(start_openclaw, missing_openclaw_is_found_before_anything_changes) {
+  auto env = script_env();
+  env.push_back({"OPENCLAW_BIN", (dir_.path() / "no-such-openclaw").string()});
+  child_process p("bash", {MRB_START_OPENCLAW}, env);
+  ASSERT_EQ(p.wait_exit(30s), 1);
+  EXPECT_NE(p.text(child_process::stream::err).find("openclaw not found"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "home" / ".openclaw" / "openclaw.json"));
+  EXPECT_FALSE(std::filesystem::exists(dir_.path() / "state" / "model-runner-bridge"));
+}
+
+TEST_F(start_openclaw, reuses_a_running_bridge_and_summarizes_the_sessions_failures) {
+  const std::string listen = "127.0.0.1:" + std::to_string(config_.listen_port);
+  child_process bridge(MRB_BRIDGE_BIN, {}, bridge_env());
+  ASSERT_TRUE(bridge.expect_line(child_process::stream::out, std::regex("listening on"), 30s));
+  auto env = script_env();
+  set_env(env, "MRB_LISTEN", listen);
+  const auto journal = dir_.path() / "state" / "model-runner-bridge" /
+                       ("last-failures-" + std::to_string(config_.listen_port) + ".json");
+  env.push_back({"WRITE_JOURNAL", journal.string()});
+  env.push_back({"JOURNAL_TEXT", R"({"proxy": {"time": "2026-11-28T10:00:00Z", "status": 451, "kind": "proxy_policy_denied", )"
+                                 R"("message": "denied", "fix": "docker sandbox network proxy x --allow-host localhost:12434"}})"});
+  child_process p("bash", {MRB_START_OPENCLAW}, env);
+  ASSERT_EQ(p.wait_exit(60s), 0) << p.text(child_process::stream::err);
+  const auto err = p.text(child_process::stream::err);
+  EXPECT_NE(err.find("reusing the model-runner-bridge on " + listen), std::string::npos) << err;
+  EXPECT_NE(err.find("start-openclaw: this session had failures (proxy); last fix: docker sandbox network proxy x "
+                     "--allow-host localhost:12434\n"),
+            std::string::npos)
+      << err;
+  // The bridge it did not start keeps running.
+  EXPECT_FALSE(bridge.exit_status().has_value());
+  bridge_config probe;
+  probe.direct = true;
+  probe.target_host = "127.0.0.1";
+  probe.target_port = config_.listen_port;
+  hop_failure failure;
+  EXPECT_TRUE(chain_client{probe}.connect_only(failure));
 }
 
 TEST_F(start_openclaw, list_shows_the_models) {
