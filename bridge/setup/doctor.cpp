@@ -55,6 +55,10 @@ doctor_check doctor::check_proxy_variables() const {
               "run this inside the Docker sandbox, or pass --proxy http://<proxy host>:<port>");
 }
 
+void doctor::waiting(const std::string& what) const {
+  if (options_.on_wait) options_.on_wait(what);
+}
+
 std::string doctor::command(const std::string& subcommand) const {
   return "model-runner-bridge" + (subcommand.empty() ? "" : " " + subcommand) + options_.fix_flags;
 }
@@ -75,6 +79,7 @@ void doctor::check_running_bridge(std::vector<doctor_check>& checks, const std::
   probe.target_port = config_.listen_port;
   chain_client client{probe};
   hop_failure failure;
+  waiting("a connection to the bridge on " + listen);
   if (!client.connect_only(failure)) {
     if (failure.problem == hop_problem::proxy_refused) {
       checks.push_back(fail(name,
@@ -88,6 +93,7 @@ void doctor::check_running_bridge(std::vector<doctor_check>& checks, const std::
     checks.push_back(skip(through, "no bridge"));
     return;
   }
+  waiting("the model list through the bridge");
   auto response = client.request("GET", "/engines/v1/models", "", options_.request_timeout, failure);
   const auto* via = response ? response->header("Via") : nullptr;
   const bool ours = response && ((via != nullptr && via->find("model-runner-bridge") != std::string::npos) ||
@@ -129,6 +135,7 @@ void doctor::check_running_bridge(std::vector<doctor_check>& checks, const std::
                               {"max_tokens", 1},
                               {"stream", false}};
   const std::string deep = "completion through the bridge";
+  waiting("a one-token completion from " + model + " through the bridge (a first request loads the model)");
   auto answer = client.request("POST", "/engines/llama.cpp/v1/chat/completions", ask.dump(), options_.completion_timeout,
                                failure);
   if (!answer) {
@@ -199,6 +206,7 @@ std::vector<doctor_check> doctor::run() const {
 
   bool chain_ok = false;
   std::vector<model_info> models;
+  waiting("a connection to " + config_.next_hop_authority());
   if (!client.connect_only(failure)) {
     checks.push_back(fail(reach_name, failure));
     if (!direct) checks.push_back(skip(allow_name, "the proxy is not reachable"));
@@ -206,6 +214,7 @@ std::vector<doctor_check> doctor::run() const {
   } else {
     checks.push_back(ok(reach_name, direct ? config_.target_authority() + " accepts connections"
                                           : config_.next_hop_authority() + " accepts connections"));
+    waiting("the Model Runner's GET /models");
     auto response = client.fetch("GET", "/models", "", options_.request_timeout, failure);
     if (!response && failure.problem == hop_problem::proxy_denied) {
       checks.push_back(fail(allow_name, failure));
@@ -225,6 +234,7 @@ std::vector<doctor_check> doctor::run() const {
         flush();
         chain_ok = true;
         // The OpenAI list is what inference accepts; the native one adds metadata.
+        waiting("the Model Runner's model list");
         auto list = client.fetch("GET", "/engines/v1/models", "", options_.request_timeout, failure);
         try {
           models = model_catalog::combine(list ? model_catalog::from_openai(nlohmann::json::parse(list->body))
@@ -275,6 +285,7 @@ std::vector<doctor_check> doctor::run() const {
                                    {"messages", {{{"role", "user"}, {"content", "Reply with OK."}}}},
                                    {"max_tokens", 1},
                                    {"stream", false}};
+      waiting("a one-token completion from " + found->id + " (a first request loads the model)");
       auto answer = client.fetch("POST", "/engines/llama.cpp/v1/chat/completions", body.dump(),
                                  options_.completion_timeout, failure);
       if (!answer) {

@@ -39,6 +39,9 @@ struct doctor_options {
   std::string config_flag;
   /// Called with each check as soon as it is done (progress); may be empty.
   std::function<void(const doctor_check&)> on_check;
+  /// Called with what doctor is about to wait for ("the Model Runner's model list"), so that a
+  /// terminal can show it while it lasts; may be empty.
+  std::function<void(const std::string&)> on_wait;
   /// Environment lookup (tests pass their own).
   std::function<std::optional<std::string>(const char*)> env;
 };
@@ -66,6 +69,7 @@ private:
   void check_running_bridge(std::vector<doctor_check>& checks, const std::string& model,
                             const std::function<void()>& flush) const;
   std::string command(const std::string& subcommand) const;
+  void waiting(const std::string& what) const;
   doctor_check check_openclaw_config() const;
 
   const bridge_config& config_;

@@ -2,7 +2,12 @@
 
 #include <CLI/CLI.hpp>
 
+#include <condition_variable>
 #include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include <unistd.h>
 #include <iostream>
 #include <memory>
 
@@ -25,6 +30,56 @@ constexpr int exit_usage = 2;
 constexpr int exit_hop_failed = 4;
 constexpr int exit_config = 5;
 constexpr int exit_doctor = 6;
+
+// On a terminal, one self-erasing line "waiting for X (Ns)" while a slow answer is awaited; off a
+// terminal (pipes, tests) nothing, so output stays line-oriented.
+class wait_indicator {
+public:
+  wait_indicator() : enabled_(::isatty(STDOUT_FILENO) == 1) {
+    if (enabled_) ticker_ = std::thread([this] { tick(); });
+  }
+  ~wait_indicator() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (ticker_.joinable()) ticker_.join();
+    clear();
+  }
+  void waiting_for(const std::string& what) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    what_ = what;
+    since_ = std::chrono::steady_clock::now();
+  }
+  // Erases the line before normal output is printed.
+  void clear() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (shown_) std::cout << "\r\033[K" << std::flush;
+    shown_ = false;
+    what_.clear();
+  }
+
+private:
+  void tick() {
+    std::unique_lock<std::mutex> lock(mutex_);
+    while (!cv_.wait_for(lock, std::chrono::seconds(1), [this] { return stop_; })) {
+      if (what_.empty()) continue;
+      const auto s = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - since_);
+      if (s.count() < 1) continue;
+      std::cout << "\r\033[K      waiting for " << what_ << " (" << s.count() << "s)" << std::flush;
+      shown_ = true;
+    }
+  }
+  bool enabled_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  bool shown_ = false;
+  std::string what_;
+  std::chrono::steady_clock::time_point since_;
+  std::thread ticker_;
+};
 
 struct setup_options {
   bool json = false;
@@ -76,7 +131,12 @@ std::filesystem::path openclaw_path(const setup_options& o) {
 int run_models(const bridge_config& config, const setup_options& o) {
   chain_client client{config};
   hop_failure failure;
-  const auto models = discover(client, o.timeout, failure);
+  std::optional<std::vector<model_info>> models;
+  {
+    wait_indicator indicator;
+    indicator.waiting_for("the Model Runner's model list via " + config.next_hop_authority());
+    models = discover(client, o.timeout, failure);
+  }
   if (!models) {
     report(failure);
     return exit_hop_failed;
@@ -243,10 +303,13 @@ int run_doctor(const bridge_config& config, const setup_options& o) {
   options.deep = o.deep;
   options.fix_flags = o.global_flags;
   if (!o.config_path.empty()) options.config_flag = " --config " + shell_quote(o.config_path);
+  wait_indicator indicator;
   if (!o.json) {
-    options.on_check = [](const doctor_check& c) {
+    options.on_check = [&indicator](const doctor_check& c) {
+      indicator.clear();
       std::cout << doctor::to_text(c, 28) << std::flush;
     };
+    options.on_wait = [&indicator](const std::string& what) { indicator.waiting_for(what); };
   }
   const doctor d{config, options};
   const auto checks = d.run();

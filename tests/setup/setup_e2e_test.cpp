@@ -229,7 +229,11 @@ TEST_F(setup_e2e, doctor_all_green_with_a_configured_model) {
   o.deep = true;
   std::vector<std::string> progress;
   o.on_check = [&](const doctor_check& c) { progress.push_back(c.name); };
+  std::vector<std::string> waits;  // what a terminal shows while each answer is awaited
+  o.on_wait = [&](const std::string& what) { waits.push_back(what); };
   const auto checks = doctor{config_, o}.run();
+  EXPECT_NE(std::find(waits.begin(), waits.end(), "the model list through the bridge"), waits.end());
+  EXPECT_NE(std::find(waits.begin(), waits.end(), "the Model Runner's model list"), waits.end());
   EXPECT_TRUE(doctor::all_passed(checks)) << doctor::to_text(checks);
   // Every check was reported as it completed, in order.
   ASSERT_EQ(progress.size(), checks.size());
