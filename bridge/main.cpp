@@ -5,13 +5,20 @@
 #include "cli_kit.hpp"
 #include "core/bridge_config.hpp"
 #include "core/proxy_url.hpp"
+#include "core/status_view.hpp"
 #include "net/access_log.hpp"
+#include "net/admin_client.hpp"
+#include "net/admin_server.hpp"
 #include "net/capture.hpp"
+#include "net/process_figures.hpp"
 #include "net/server.hpp"
 
 #ifdef MRB_HAVE_SETUP
+#include "setup/chain_client.hpp"
 #include "setup/setup_commands.hpp"
 #endif
+
+#include <nlohmann/json.hpp>
 
 #include <CLI/CLI.hpp>
 
@@ -21,6 +28,9 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <thread>
+
+#include <unistd.h>
 
 namespace {
 
@@ -46,6 +56,9 @@ struct raw_options
     std::size_t max_connections = defaults.max_connections;
     std::string log_format = defaults.log_format_value == mrb::log_format::json ? "json" : "text";
     std::string log_level = "info";
+    std::string admin_listen = mrb::bridge_config::bracket(defaults.admin_host) + ":" + std::to_string(defaults.admin_port);
+    bool allow_remote_admin = false;
+    std::chrono::milliseconds readiness_cache = defaults.readiness_cache;
     std::string capture = defaults.capture_file;
     bool capture_bodies = defaults.capture_bodies;
     std::vector<std::string> argv; // to tell a flag from its environment variable in errors
@@ -90,6 +103,14 @@ void add_options(CLI::App& app, raw_options& o)
         ->envname("MRB_LOG_FORMAT")->capture_default_str()->check(CLI::IsMember({"text", "json"}));
     app.add_option("--log-level", o.log_level, "Minimum log level")
         ->envname("MRB_LOG_LEVEL")->capture_default_str()->check(CLI::IsMember({"debug", "info", "warn", "error"}));
+    app.add_option("--admin-listen", o.admin_listen,
+                   "Admin listener for /healthz, /readyz, /metrics and `status` (host:port, a bare port, or off)")
+        ->envname("MRB_ADMIN_LISTEN")
+        ->capture_default_str();
+    mrb::cli_kit::add_duration(app, "--readiness-cache", o.readiness_cache,
+                               "How long /readyz reuses one probe of the chain")->envname("MRB_READINESS_CACHE");
+    app.add_flag("--allow-remote-admin", o.allow_remote_admin,
+                 "Let --admin-listen take a non-loopback address (the metrics name your models and traffic)");
     app.add_option("--capture", o.capture, "Write one JSON line per exchange to FILE (docs/capture.md)")
         ->envname("MRB_CAPTURE");
     app.add_flag("--capture-bodies", o.capture_bodies, "Include body bytes in the capture");
@@ -102,6 +123,15 @@ std::string source_of(const raw_options& o, const std::string& flag, const char*
         if (a == flag || a.rfind(flag + "=", 0) == 0)
             return flag;
     return env != nullptr && std::getenv(env) != nullptr ? std::string(env) : flag;
+}
+
+// Whether the flag is on the command line or its variable is set.
+bool given(const raw_options& o, const std::string& flag, const char* env)
+{
+    for (const auto& a : o.argv)
+        if (a == flag || a.rfind(flag + "=", 0) == 0)
+            return true;
+    return std::getenv(env) != nullptr;
 }
 
 // "54321" alone is a port on loopback, not a host name.
@@ -167,10 +197,140 @@ mrb::bridge_config resolve(const raw_options& o)
                                                  : mrb::log_level::info;
     c.capture_file = o.capture;
     c.capture_bodies = o.capture_bodies;
+    c.admin_enabled = o.admin_listen != "off";
+    c.readiness_cache = o.readiness_cache;
+    if (c.admin_enabled)
+    {
+        try
+        {
+            const auto admin = mrb::parse_host_port(listen_text(o.admin_listen), o.defaults.admin_port, true);
+            c.admin_host = admin.host;
+            c.admin_port = admin.port;
+        }
+        catch (const std::invalid_argument& e)
+        {
+            throw CLI::ValidationError(source_of(o, "--admin-listen", "MRB_ADMIN_LISTEN"), e.what());
+        }
+        if (!mrb::is_loopback_host(c.admin_host) && !o.allow_remote_admin)
+            throw CLI::ValidationError(source_of(o, "--admin-listen", "MRB_ADMIN_LISTEN"),
+                                       "'" + c.admin_host + "' is not a loopback address (add --allow-remote-admin to expose it)");
+    }
     return c;
 }
 
-int serve(const mrb::bridge_config& c)
+// /readyz's probe: the request `doctor` sends first (the model list through the chain).
+mrb::readiness probe_chain(const mrb::bridge_config& c)
+{
+#ifdef MRB_HAVE_SETUP
+    mrb::setup::chain_client client(c);
+    mrb::setup::hop_failure failure;
+    if (client.fetch("GET", "/engines/v1/models", "", std::chrono::seconds(5), failure))
+        return {true, "", "", ""};
+    using p = mrb::setup::hop_problem;
+    const bool proxy = failure.problem == p::proxy_unreachable || failure.problem == p::proxy_refused ||
+                       failure.problem == p::proxy_connect_timeout || failure.problem == p::proxy_denied;
+    return {false, proxy && c.via_proxy() ? "proxy" : "model_runner", failure.message, failure.fix};
+#else
+    (void)c;
+    return {false, "bridge", "this build has no readiness probe (built with MRB_BRIDGE_SETUP=OFF)", ""};
+#endif
+}
+
+// What the admin listener serves; runs on the admin thread only.
+class admin_state
+{
+public:
+    admin_state(const mrb::bridge_config& c, const mrb::server& srv) : config_(c), srv_(srv) {}
+
+    mrb::admin_reply answer(mrb::admin_endpoint e)
+    {
+        switch (e)
+        {
+        case mrb::admin_endpoint::healthz:
+            return {200, "text/plain; charset=utf-8", "ok\n"};
+        case mrb::admin_endpoint::readyz:
+            return mrb::readiness_reply(ready());
+        case mrb::admin_endpoint::metrics:
+            return {200, std::string(mrb::prometheus_content_type), mrb::render_prometheus(snapshot())};
+        case mrb::admin_endpoint::status:
+        {
+            const double now = seconds(std::chrono::steady_clock::now());
+            const mrb::metrics_snapshot m = snapshot();
+            const auto before = history_.minute_ago(now);
+            const mrb::status_figures s = mrb::compute_status(
+                m, before ? before->first : mrb::metrics_snapshot{}, before ? before->second : now - started_,
+                now - started_, ready());
+            return {200, "application/json", mrb::to_json(s).dump() + "\n"};
+        }
+        default:
+            return mrb::admin_error(e);
+        }
+    }
+    void keep_history() { history_.offer(seconds(std::chrono::steady_clock::now()), snapshot()); }
+
+private:
+    static double seconds(std::chrono::steady_clock::time_point t)
+    {
+        return std::chrono::duration<double>(t.time_since_epoch()).count();
+    }
+    mrb::metrics_snapshot snapshot() const
+    {
+        mrb::metrics_snapshot m = srv_.metrics();
+        m.process = mrb::read_process_figures();
+        return m;
+    }
+    mrb::readiness ready()
+    {
+        const auto now = std::chrono::steady_clock::now();
+        if (!probed_ || now - probed_at_ >= config_.readiness_cache)
+        {
+            last_ = probe_chain(config_);
+            probed_ = true;
+            probed_at_ = std::chrono::steady_clock::now();
+        }
+        return last_;
+    }
+
+    const mrb::bridge_config& config_;
+    const mrb::server& srv_;
+    const double started_ = seconds(std::chrono::steady_clock::now());
+    mrb::snapshot_history history_;
+    bool probed_ = false;
+    std::chrono::steady_clock::time_point probed_at_{};
+    mrb::readiness last_;
+};
+
+// Starts the admin listener; nullptr when it is off, or when the default port is taken (warned:
+// the relay matters more). An address given explicitly that cannot be bound is exit 3.
+std::unique_ptr<mrb::admin_server> start_admin(const mrb::bridge_config& c, admin_state& state,
+                                               mrb::access_log& log, bool explicit_address, int& exit_code)
+{
+    if (!c.admin_enabled)
+        return nullptr;
+    auto admin = std::make_unique<mrb::admin_server>(c.admin_host, c.admin_port,
+                                                     [&state](mrb::admin_endpoint e) { return state.answer(e); });
+    try
+    {
+        admin->listen();
+    }
+    catch (const mrb::listen_error& e)
+    {
+        if (explicit_address)
+        {
+            std::fprintf(stderr, "model-runner-bridge: %s\n", e.what());
+            exit_code = 3;
+        }
+        else
+            log.write(mrb::log_level::warn, "admin listener not started (use --admin-listen to pick another port)",
+                      {{"error", e.what()}});
+        return nullptr;
+    }
+    admin->every(std::chrono::seconds(10), [&state] { state.keep_history(); });
+    admin->start();
+    return admin;
+}
+
+int serve(const mrb::bridge_config& c, bool explicit_admin)
 {
     mrb::access_log log(c.log_format_value, c.log_level_value);
     if (!mrb::is_loopback_host(c.listen_host))
@@ -200,16 +360,78 @@ int serve(const mrb::bridge_config& c)
         std::fprintf(stderr, "model-runner-bridge: %s\n", e.what());
         return 3; // listen_error already names the address and the reason on one line
     }
+    admin_state state(c, srv);
+    int admin_exit = 0;
+    const auto admin = start_admin(c, state, log, explicit_admin, admin_exit);
+    if (admin_exit != 0)
+        return admin_exit;
     std::printf("model-runner-bridge listening on %s:%u\n", mrb::bridge_config::bracket(c.listen_host).c_str(),
                 static_cast<unsigned>(srv.port()));
+    if (admin)
+        std::printf("model-runner-bridge admin at %s:%u\n", mrb::bridge_config::bracket(c.admin_host).c_str(),
+                    static_cast<unsigned>(admin->port()));
     std::fflush(stdout);
     log.write(mrb::log_level::info, "relaying",
               {{"listen", mrb::bridge_config::bracket(c.listen_host) + ":" + std::to_string(srv.port())},
                {"target", c.target_authority()},
-               {"via", c.direct || !c.proxy ? std::string("direct") : c.proxy->display}});
+               {"via", c.direct || !c.proxy ? std::string("direct") : c.proxy->display},
+               {"admin", admin ? mrb::bridge_config::bracket(c.admin_host) + ":" + std::to_string(admin->port())
+                               : std::string("off")}});
     srv.run();
     log.write(mrb::log_level::info, "stopped");
     return 0;
+}
+
+struct status_options
+{
+    bool watch = false;
+    bool json = false;
+    std::chrono::milliseconds interval{2'000};
+    unsigned iterations = 0; ///< --watch: stop after this many screens (0: until interrupted)
+};
+
+// `status`: one GET /status from the admin listener, shown as a screen or as JSON.
+int show_status(const mrb::bridge_config& c, const status_options& o)
+{
+    if (!c.admin_enabled)
+    {
+        std::fprintf(stderr, "model-runner-bridge: status reads the admin listener, and --admin-listen is off\n");
+        return 2;
+    }
+    const bool tty = ::isatty(STDOUT_FILENO) != 0;
+    for (unsigned n = 1;; ++n)
+    {
+        std::string error;
+        const auto answer = mrb::admin_get(c.admin_host, c.admin_port, "/status", std::chrono::seconds(10), error);
+        if (!answer || answer->status != 200)
+        {
+            std::fprintf(stderr, "model-runner-bridge: status: %s; is the bridge running? (start it: model-runner-bridge serve)\n",
+                         answer ? ("unexpected answer " + std::to_string(answer->status) + " from the admin listener").c_str()
+                                : error.c_str());
+            return 4;
+        }
+        std::string out;
+        try
+        {
+            const auto j = nlohmann::json::parse(answer->body);
+            out = o.json ? j.dump() + "\n" : mrb::render_status(mrb::status_from_json(j));
+        }
+        catch (const nlohmann::json::exception&)
+        {
+            std::fprintf(stderr, "model-runner-bridge: status: the admin listener at %s:%u is not this bridge's\n",
+                         c.admin_host.c_str(), static_cast<unsigned>(c.admin_port));
+            return 4;
+        }
+        if (o.watch && tty)
+            out = "\x1b[H\x1b[J" + out; // redraw in place
+        else if (o.watch && n > 1 && !o.json)
+            out = "\n" + out;
+        std::fputs(out.c_str(), stdout);
+        std::fflush(stdout);
+        if (!o.watch || (o.iterations != 0 && n >= o.iterations))
+            return 0;
+        std::this_thread::sleep_for(o.interval);
+    }
 }
 
 } // namespace
@@ -232,6 +454,14 @@ int main(int argc, char** argv)
     app.parse_complete_callback([&] { config = resolve(raw); });
 
     auto* serve_cmd = app.add_subcommand("serve", "Relay requests (the default when no subcommand is given)");
+    status_options status_opts;
+    auto* status_cmd = app.add_subcommand(
+        "status", "Show what the running bridge is doing: readiness, requests and errors by hop, per-model speed");
+    status_cmd->add_flag("--watch", status_opts.watch, "Refresh in place until interrupted");
+    status_cmd->add_flag("--json", status_opts.json, "Print the figures as JSON (one object per refresh)");
+    mrb::cli_kit::add_duration(*status_cmd, "--interval", status_opts.interval, "Time between refreshes with --watch");
+    status_cmd->add_option("--iterations", status_opts.iterations, "With --watch: stop after this many refreshes")
+        ->group("");
     int exit_code = 0;
 #ifdef MRB_HAVE_SETUP
     mrb::setup::add_setup_commands(app, config, exit_code);
@@ -270,11 +500,13 @@ int main(int argc, char** argv)
     }
 
     const auto chosen = app.get_subcommands();
+    if (!chosen.empty() && chosen.front() == status_cmd)
+        return show_status(config, status_opts);
     if (!chosen.empty() && chosen.front() != serve_cmd)
         return exit_code; // a setup subcommand ran in its callback
     try
     {
-        return serve(config);
+        return serve(config, given(raw, "--admin-listen", "MRB_ADMIN_LISTEN"));
     }
     catch (const std::exception& e)
     {

@@ -70,6 +70,14 @@ struct bridge_config
     log_format log_format_value = log_format::text;
     log_level log_level_value = log_level::info;
 
+    // The admin listener (GET /healthz, /readyz, /metrics, /status): its own loopback port, so no
+    // Model Runner path is shadowed. `admin_port` 0 picks a free port (printed at start-up).
+    bool admin_enabled = true;
+    std::string admin_host = "127.0.0.1";
+    std::uint16_t admin_port = 54322;
+    /// How long /readyz and /status reuse one probe of the chain (so they can be polled).
+    std::chrono::milliseconds readiness_cache{3'000};
+
     std::string capture_file;          ///< empty: no capture
     bool capture_bodies = false;
 

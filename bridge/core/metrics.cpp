@@ -161,6 +161,14 @@ failure_kind failure_kind_of(failure f) noexcept
     return failure_kind::proxy_bad_response;
 }
 
+std::optional<failure> failure_from_string(std::string_view name) noexcept
+{
+    for(int i = 0; i <= static_cast<int>(failure::overloaded); ++i)
+        if(to_string(static_cast<failure>(i)) == name)
+            return static_cast<failure>(i);
+    return std::nullopt;
+}
+
 std::string_view to_string(hop_label h) noexcept
 {
     switch(h)
@@ -326,6 +334,8 @@ void metrics_shard::fold_into(metrics_snapshot& out) const
         for(std::size_t k = 0; k < failure_kind_count; ++k)
             out.failures[h][k] += failures_[h][k].get();
     out.stale_retries += stale_retries_.get();
+    out.live.open_streams += open_streams_.get();
+    out.live.pooled_upstream += pooled_.get();
     response_head_.fold_into(out.response_head);
     duration_.fold_into(out.duration);
     for(std::size_t i = 0; i < models_.size() && i < out.models.size(); ++i)

@@ -60,6 +60,8 @@ enum class failure_kind : std::uint8_t
 inline constexpr std::size_t failure_kind_count = 17;
 std::string_view to_string(failure_kind k) noexcept;
 failure_kind failure_kind_of(failure f) noexcept;
+/// The failure named by to_string(failure) ("proxy_denied"); nullopt for any other text.
+std::optional<failure> failure_from_string(std::string_view name) noexcept;
 
 enum class hop_label : std::uint8_t { proxy, model_runner, client };
 inline constexpr std::size_t hop_label_count = 3;
@@ -185,6 +187,11 @@ public:
     explicit metrics_shard(std::shared_ptr<model_labels> labels);
 
     void record(const exchange_sample& s);
+    /// Gauges this thread keeps: responses being relayed now, and its idle pooled connections
+    /// (as of its last exchange).
+    void stream_opened() noexcept { open_streams_.add(1); }
+    void stream_closed() noexcept { open_streams_.add(~std::uint64_t{0}); } // -1, wrapping
+    void set_pooled(std::size_t n) noexcept { pooled_.value.store(n, std::memory_order_relaxed); }
     /// Adds this shard's counters to `out` (out.models must have max_model_labels + 1 entries).
     void fold_into(metrics_snapshot& out) const;
 
@@ -215,6 +222,8 @@ private:
     std::array<std::array<counter, 600>, route_class_count> requests_;
     std::array<std::array<counter, failure_kind_count>, hop_label_count> failures_;
     counter stale_retries_;
+    counter open_streams_;
+    counter pooled_;
     histogram<latency_buckets_s.size()> response_head_;
     histogram<latency_buckets_s.size()> duration_;
     std::array<per_model, max_model_labels + 1> models_;

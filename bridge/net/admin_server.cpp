@@ -40,6 +40,21 @@ struct admin_server::impl
     net::io_context ioc{1};
     tcp::acceptor acceptor{ioc};
     std::thread thread;
+    std::chrono::milliseconds tick_interval{0};
+    std::function<void()> tick;
+
+    net::awaitable<void> tick_loop()
+    {
+        net::steady_timer timer(ioc);
+        for(;;)
+        {
+            tick();
+            timer.expires_after(tick_interval);
+            auto [ec] = co_await timer.async_wait(nothrow);
+            if(ec)
+                co_return;
+        }
+    }
 
     net::awaitable<void> serve(tcp::socket socket)
     {
@@ -143,9 +158,17 @@ std::uint16_t admin_server::port() const noexcept
     return ec ? 0 : ep.port();
 }
 
+void admin_server::every(std::chrono::milliseconds interval, std::function<void()> tick)
+{
+    impl_->tick_interval = interval;
+    impl_->tick = std::move(tick);
+}
+
 void admin_server::start()
 {
     net::co_spawn(impl_->ioc, impl_->accept_loop(), net::detached);
+    if(impl_->tick)
+        net::co_spawn(impl_->ioc, impl_->tick_loop(), net::detached);
     impl_->thread = std::thread([this] { impl_->ioc.run(); });
 }
 

@@ -5,6 +5,7 @@
 
 #include "core/admin_routes.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -26,6 +27,8 @@ public:
     /// Binds and listens (throws listen_error, like server::listen()).
     void listen();
     std::uint16_t port() const noexcept;
+    /// Calls `tick` on the admin thread every `interval` once started (e.g. to keep history).
+    void every(std::chrono::milliseconds interval, std::function<void()> tick);
     /// Serves on a thread of its own until stop() or destruction.
     void start();
     void stop();

@@ -15,6 +15,14 @@ void exchange_observer::reset()
 {
     record = {};
     cap_ = nullptr;
+    if (stream_open_) // an exchange that ended without finish()
+    {
+        stream_open_ = false;
+        metrics_->stream_closed();
+    }
+    sse_ = false;
+    first_event_us_ = -1;
+    stream_ = {};
 }
 
 std::int64_t exchange_observer::elapsed_us() const noexcept
@@ -65,6 +73,12 @@ void exchange_observer::upstream_response(unsigned status, std::string_view reas
 
 void exchange_observer::response(unsigned status, const boost::beast::http::fields& fields, bool sse)
 {
+    sse_ = sse;
+    if (metrics_ && !stream_open_)
+    {
+        stream_open_ = true;
+        metrics_->stream_opened();
+    }
     if (cap_.is_null())
         return;
     cap_["response"] = {{"status", status}, {"headers", fields_json(fields)}};
@@ -85,6 +99,9 @@ void exchange_observer::generated_response(unsigned status, const boost::beast::
 
 void exchange_observer::piece(const void* data, std::size_t size, std::size_t events, bool response_body)
 {
+    if (metrics_ && response_body && sse_ &&
+        stream_.feed(std::string_view(static_cast<const char*>(data), size)) > 0 && first_event_us_ < 0)
+        first_event_us_ = elapsed_us();
     if (cap_.is_null())
         return;
     const auto t = elapsed_us();
@@ -124,7 +141,32 @@ void exchange_observer::finish()
         sink_->write(cap_);
     }
     cap_ = nullptr;
+    // Counted before the access line is written: whoever has seen the line finds it counted.
+    count();
     log_.access(record);
+}
+
+void exchange_observer::count()
+{
+    if (!metrics_)
+        return;
+    if (stream_open_)
+    {
+        stream_open_ = false;
+        metrics_->stream_closed();
+    }
+    exchange_sample s;
+    s.route = classify_route(record.path);
+    s.status = record.status;
+    s.answered = failure_from_string(record.failure_kind);
+    s.via_proxy = via_proxy_;
+    s.flags = record.flags;
+    s.retried = record.retried;
+    s.ttfb_us = s.answered ? -1 : record.ttfb_us; // the bridge's own answer is no response head
+    s.dur_us = record.dur_us;
+    if (sse_ && stream_.data_lines() > 0)
+        s.stream = stream_.sample(first_event_us_, record.dur_us);
+    metrics_->record(s);
 }
 
 } // namespace mrb

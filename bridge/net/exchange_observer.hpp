@@ -1,9 +1,12 @@
 #pragma once
 // What one exchange leaves behind: its access record (the access line, and through it the failure
-// journal) and, with --capture, its capture line. The session reports what happens; this is the
+// journal), its count in the worker's metrics (core/metrics.hpp) and, with --capture, its capture
+// line. The session reports what happens; this is the
 // one place that turns it into the record and the capture, and writes both when it ends.
 
 #include "access_log.hpp"
+#include "core/metrics.hpp"
+#include "core/stream_stats.hpp"
 
 #include <boost/beast/http/fields.hpp>
 #include <nlohmann/json.hpp>
@@ -22,7 +25,12 @@ class exchange_observer
 public:
     using clock = std::chrono::steady_clock;
 
-    exchange_observer(access_log& log, capture* sink) : log_(log), sink_(sink) {}
+    /// `metrics`: the worker's shard (nullptr: not counted); `via_proxy` decides which hop a
+    /// next-hop failure is counted against.
+    exchange_observer(access_log& log, capture* sink, metrics_shard* metrics = nullptr, bool via_proxy = true)
+        : log_(log), sink_(sink), metrics_(metrics), via_proxy_(via_proxy)
+    {
+    }
 
     /// Between exchanges: an empty record, nothing captured.
     void reset();
@@ -43,7 +51,7 @@ public:
     /// A body piece; `response_body` or `request_body`; `events`: SSE events it completed.
     void piece(const void* data, std::size_t size, std::size_t events, bool response_body);
 
-    /// Writes the capture line, then the access line.
+    /// Writes the capture line, then the access line, and counts the exchange.
     void finish();
 
     access_record record;
@@ -54,7 +62,16 @@ private:
     access_log& log_;
     capture* sink_;
     clock::time_point start_{};
+    void count();
+
     nlohmann::json cap_; ///< the exchange being captured (null when --capture is off)
+    metrics_shard* metrics_;
+    bool via_proxy_;
+    // The streamed response being relayed (metrics only).
+    bool sse_ = false;
+    bool stream_open_ = false;
+    std::int64_t first_event_us_ = -1;
+    stream_stats stream_;
 };
 
 } // namespace mrb

@@ -5,6 +5,7 @@
 #include "access_log.hpp"
 #include "client_watch_sweeper.hpp"
 #include "core/bridge_config.hpp"
+#include "core/metrics.hpp"
 #include "core/header_policy.hpp"
 #include "upstream_pool.hpp"
 
@@ -39,8 +40,9 @@ struct relay_context
 /// One thread's share: sessions on a worker never touch another worker's sockets.
 struct worker
 {
-    explicit worker(const bridge_config& c)
-        : ioc(1), pool(c.upstream_idle, bridge_config::pool_size), watch_sweeper(ioc, bridge_config::client_watch_delay)
+    worker(const bridge_config& c, std::shared_ptr<model_labels> labels)
+        : ioc(1), pool(c.upstream_idle, bridge_config::pool_size), watch_sweeper(ioc, bridge_config::client_watch_delay),
+          metrics(std::move(labels))
     {
     }
     // Declaration order matters for destruction: the pool's sockets go before the io_context,
@@ -50,6 +52,8 @@ struct worker
     upstream_pool pool;
     /// Starts client watches for waits on upstream that outlast a few milliseconds.
     client_watch_sweeper watch_sweeper;
+    /// This thread's counters (core/metrics.hpp); only this thread writes them.
+    metrics_shard metrics;
 };
 
 } // namespace mrb

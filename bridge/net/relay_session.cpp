@@ -164,7 +164,7 @@ relay_session::relay_session(tcp::socket client, relay_context& ctx, worker& w, 
     , upstream_(w.ioc)
     , timer_(w.ioc)
     , over_limit_(over_limit)
-    , obs_(ctx.log, ctx.capture_sink)
+    , obs_(ctx.log, ctx.capture_sink, ctx.config.admin_enabled ? &w.metrics : nullptr, ctx.config.via_proxy())
 {
     // Heads are bounded by serve_one's own check; the rest is room for bulk body reads.
     client_buf_.max_size(ctx.config.header_limit + bulk_buffer_size + relay_buffer_size);
@@ -335,6 +335,7 @@ net::awaitable<void> relay_session::run(std::shared_ptr<relay_session> self)
         end_bulk();
         if (request_started_)
             obs_.finish();
+        worker_.metrics.set_pooled(worker_.pool.size());
         if (o == outcome::close || ctx_.draining.load())
             break;
     }

@@ -57,7 +57,7 @@ struct server::impl
     {
         const unsigned n = std::max(1u, c.threads);
         for (unsigned i = 0; i < n; ++i)
-            workers.push_back(std::make_unique<worker>(c));
+            workers.push_back(std::make_unique<worker>(c, labels));
         acceptor.emplace(workers[0]->ioc);
         signals.emplace(workers[0]->ioc);
         drain_timer.emplace(workers[0]->ioc);
@@ -256,6 +256,8 @@ struct server::impl
     const bridge_config& config;
     access_log& log;
     relay_context ctx;
+    /// Model-name label slots, shared by the workers' metric shards (locked on a new name only).
+    std::shared_ptr<model_labels> labels = std::make_shared<model_labels>();
     std::vector<std::unique_ptr<worker>> workers;
     std::optional<tcp::acceptor> acceptor;
     std::optional<net::signal_set> signals;
@@ -347,6 +349,16 @@ void server::run()
     }
     for (auto& t : threads)
         t.join();
+}
+
+metrics_snapshot server::metrics() const
+{
+    std::vector<const metrics_shard*> shards;
+    for (const auto& w : impl_->workers)
+        shards.push_back(&w->metrics);
+    metrics_snapshot m = fold(shards, *impl_->labels);
+    m.live.client_connections = impl_->ctx.active_connections.load(std::memory_order_relaxed);
+    return m;
 }
 
 void server::stop()

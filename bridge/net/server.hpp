@@ -5,6 +5,7 @@
 
 #include "access_log.hpp"
 #include "core/bridge_config.hpp"
+#include "core/metrics.hpp"
 
 #include <cstdint>
 #include <memory>
@@ -39,6 +40,8 @@ public:
     void run();
     /// Starts a graceful stop (thread-safe); a second call stops at once.
     void stop();
+    /// The workers' counters folded, with the live gauges (thread-safe; for GET /metrics).
+    metrics_snapshot metrics() const;
 
 private:
     struct impl;

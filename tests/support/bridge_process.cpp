@@ -17,6 +17,10 @@ testing::AssertionResult bridge_process::start()
         args.push_back("--listen");
         args.push_back(options_.listen);
     }
+    if (!options_.admin_listen.empty()) {
+        args.push_back("--admin-listen");
+        args.push_back(options_.admin_listen);
+    }
     if (options_.json_log) {
         args.push_back("--log-format");
         args.push_back("json");
@@ -47,6 +51,14 @@ testing::AssertionResult bridge_process::start()
     port_ = static_cast<std::uint16_t>(std::stoi((*m)[2]));
     if (port_ == 0)
         return testing::AssertionFailure() << "ready line names port 0\n" << output();
+    if (!options_.admin_listen.empty() && options_.admin_listen != "off") {
+        // Printed right after the ready line.
+        static const std::regex admin(R"(^model-runner-bridge admin at (.+):([0-9]+)$)");
+        const auto a = child_->wait_for_line(child_process::stream::out, admin, options_.ready_timeout);
+        if (!a)
+            return testing::AssertionFailure() << "no admin line after the ready line\n" << output();
+        admin_port_ = static_cast<std::uint16_t>(std::stoi((*a)[2]));
+    }
     return testing::AssertionSuccess();
 }
 

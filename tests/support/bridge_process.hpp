@@ -19,6 +19,9 @@ struct bridge_options {
     std::vector<std::string> args;      ///< extra arguments (e.g. --proxy, --target, timeouts)
     std::vector<env_change> env;        ///< applied after HTTP_PROXY/NO_PROXY/MRB_* are unset
     std::string listen = "127.0.0.1:0"; ///< passed as --listen unless empty
+    /// Passed as --admin-listen unless empty: an ephemeral port by default, so that parallel
+    /// tests never contend for 54322 (admin_port() reads the port from the admin line).
+    std::string admin_listen = "127.0.0.1:0";
     bool json_log = true;               ///< adds --log-format json
     std::chrono::milliseconds ready_timeout{10000};
 };
@@ -35,6 +38,8 @@ public:
     testing::AssertionResult start();
 
     std::uint16_t port() const { return port_; }
+    /// The admin listener's port from `model-runner-bridge admin at <host>:<port>` (0: none).
+    std::uint16_t admin_port() const { return admin_port_; }
     child_process& process() { return *child_; }
     bool started() const { return child_ != nullptr; }
 
@@ -51,6 +56,7 @@ private:
     bridge_options options_;
     std::unique_ptr<child_process> child_;
     std::uint16_t port_ = 0;
+    std::uint16_t admin_port_ = 0;
 };
 
 /// True if the access-log entry's `flags` array holds `flag`.
