@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cmath>
+#include <cstdlib>
 #include <iostream>
 #include <stdexcept>
 
@@ -101,6 +102,36 @@ std::vector<std::string> extras_of(const std::string& what)
     return out;
 }
 
+// The command line of the parse in progress: tells a flag's value from its variable's.
+thread_local std::vector<std::string> parsed_argv;
+
+// "--connect-timeout: bad" becomes "MRB_CONNECT_TIMEOUT: bad" when the value came from the
+// option's environment variable, not from the command line.
+std::string name_the_source(const CLI::App& root, std::string message)
+{
+    if (message.rfind("--", 0) != 0)
+        return message;
+    const auto colon = message.find(':');
+    if (colon == std::string::npos)
+        return message;
+    const std::string flag = message.substr(0, colon);
+    std::vector<const CLI::App*> apps{&root};
+    for (std::size_t i = 0; i < apps.size(); ++i)
+        for (const auto* s : apps[i]->get_subcommands([](const CLI::App*) { return true; }))
+            apps.push_back(s);
+    for (const auto* a : apps)
+    {
+        const auto* opt = a->get_option_no_throw(flag);
+        if (opt == nullptr || opt->get_envname().empty() || std::getenv(opt->get_envname().c_str()) == nullptr)
+            continue;
+        for (const auto& arg : parsed_argv)
+            if (arg == flag || arg.rfind(flag + "=", 0) == 0)
+                return message;
+        return opt->get_envname() + message.substr(colon);
+    }
+    return message;
+}
+
 std::string failure_line(const CLI::App& app, const CLI::Error& e, const std::string& program)
 {
     const CLI::App* root = &app;
@@ -135,7 +166,7 @@ std::string failure_line(const CLI::App& app, const CLI::Error& e, const std::st
         }
     }
     else
-        message = one_line(e.what());
+        message = name_the_source(*root, one_line(e.what()));
     return program + ": " + message + " (" + program + " --help)\n";
 }
 
@@ -246,6 +277,7 @@ void apply(CLI::App& app, std::string_view program)
 
 int parse(CLI::App& app, int argc, const char* const* argv)
 {
+    parsed_argv.assign(argv + (argc > 0 ? 1 : 0), argv + argc);
     try
     {
         app.parse(argc, argv);

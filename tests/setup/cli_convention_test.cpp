@@ -159,6 +159,14 @@ TEST(cli_convention, bridge_names_the_variable_a_bad_value_came_from)
     EXPECT_EQ(r.rc, 2);
     ASSERT_EQ(r.err.size(), 1u);
     EXPECT_EQ(r.err[0].rfind("model-runner-bridge: MRB_TARGET: ", 0), 0u) << r.err[0];
+    r = run(MRB_BRIDGE_BIN, {"models"}, {{"MRB_CONNECT_TIMEOUT", "5x"}});
+    EXPECT_EQ(r.rc, 2);
+    ASSERT_EQ(r.err.size(), 1u);
+    EXPECT_EQ(r.err[0].rfind("model-runner-bridge: MRB_CONNECT_TIMEOUT: ", 0), 0u) << r.err[0];
+    r = run(MRB_BRIDGE_BIN, {"models", "--connect-timeout", "5x"}, {{"MRB_CONNECT_TIMEOUT", "5s"}});
+    EXPECT_EQ(r.rc, 2);
+    ASSERT_EQ(r.err.size(), 1u);
+    EXPECT_EQ(r.err[0].rfind("model-runner-bridge: --connect-timeout: ", 0), 0u) << r.err[0];
 }
 
 TEST(cli_convention, bridge_bare_port_means_loopback_without_a_warning)
