@@ -30,6 +30,7 @@
 #include <string>
 #include <thread>
 
+#include <netdb.h>
 #include <unistd.h>
 
 namespace {
@@ -218,6 +219,27 @@ mrb::bridge_config resolve(const raw_options& o)
     return c;
 }
 
+// A proxy whose name does not resolve (the bridge started outside a sandbox, where
+// host.docker.internal does not exist) is worth a warning at start-up rather than a 502 at the
+// first request. Only the name is looked up: a connection or a request would show up in the
+// proxy's log as traffic nobody sent.
+void warn_if_proxy_unresolvable(const mrb::bridge_config& c, mrb::access_log& log)
+{
+    if (!c.via_proxy())
+        return;
+    addrinfo hints{};
+    hints.ai_socktype = SOCK_STREAM;
+    addrinfo* found = nullptr;
+    const int rc = ::getaddrinfo(c.proxy->host.c_str(), nullptr, &hints, &found);
+    if (found != nullptr)
+        ::freeaddrinfo(found);
+    if (rc != 0)
+        log.write(mrb::log_level::warn, "the proxy's name does not resolve: requests will fail until it does",
+                  {{"proxy", c.proxy->display},
+                   {"error", ::gai_strerror(rc)},
+                   {"fix", "run the bridge inside the Docker sandbox, or pass --proxy with a reachable address"}});
+}
+
 // /readyz's probe: the request `doctor` sends first (the model list through the chain).
 mrb::readiness probe_chain(const mrb::bridge_config& c)
 {
@@ -350,6 +372,7 @@ int serve(const mrb::bridge_config& c, bool explicit_admin)
             return 2;
         }
     }
+    warn_if_proxy_unresolvable(c, log);
     mrb::server srv(c, log, capture_sink.get());
     try
     {

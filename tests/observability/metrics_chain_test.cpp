@@ -14,9 +14,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <regex>
 #include <sstream>
+
+#include <unistd.h>
 
 namespace {
 
@@ -219,6 +223,19 @@ TEST_F(observability, metrics_count_what_the_access_log_says_and_what_the_runner
     EXPECT_GT(m["process_resident_memory_bytes"], 0);
     EXPECT_GT(m["process_open_fds"], 0);
 
+    // The scrape itself passes Prometheus's own linter (ci/install-deps.sh installs promtool).
+    const std::string file = testing::TempDir() + "mrb-scrape-" + std::to_string(::getpid()) + ".prom";
+    {
+        std::ofstream out(file);
+        out << scrape.body;
+    }
+    mrb::test::child_process promtool("/bin/sh", {"-c", "promtool check metrics < '" + file + "'"}, {});
+    const auto lint = promtool.wait_exit(60s);
+    ASSERT_TRUE(lint);
+    EXPECT_EQ(*lint, 0) << promtool.text(mrb::test::child_process::stream::out)
+                        << promtool.text(mrb::test::child_process::stream::err);
+    std::remove(file.c_str());
+
     // `status` shows the same figures.
     mrb::test::child_process status(MRB_BRIDGE_BINARY,
                                     {"status", "--json", "--admin-listen", std::to_string(bridge_->admin_port())}, {});
@@ -278,6 +295,35 @@ TEST_F(observability, status_without_a_bridge_is_one_line_and_exit_4)
     const std::string err = status.text(mrb::test::child_process::stream::err);
     EXPECT_EQ(std::count(err.begin(), err.end(), '\n'), 1) << err;
     EXPECT_NE(err.find("is the bridge running?"), std::string::npos) << err;
+}
+
+} // namespace
+
+namespace {
+
+TEST(startup, a_proxy_name_that_does_not_resolve_is_warned_about_at_once)
+{
+    mrb::test::bridge_options o;
+    o.program = MRB_BRIDGE_BINARY;
+    o.args = {"--proxy", "http://no-such-host.invalid:3128"};
+    mrb::test::bridge_process bridge(std::move(o));
+    ASSERT_TRUE(bridge.start());
+    bool warned = false;
+    for (const auto& e : bridge.log_entries())
+        warned |= e.value("level", "") == "warn" && e.value("msg", "").find("does not resolve") != std::string::npos &&
+                  e.value("fix", "") != "";
+    EXPECT_TRUE(warned) << bridge.output();
+}
+
+TEST(startup, a_resolvable_proxy_gets_no_warning_and_no_traffic)
+{
+    mrb::test::bridge_options o;
+    o.program = MRB_BRIDGE_BINARY;
+    o.args = {"--proxy", "http://127.0.0.1:9"};
+    mrb::test::bridge_process bridge(std::move(o));
+    ASSERT_TRUE(bridge.start());
+    for (const auto& e : bridge.log_entries())
+        EXPECT_NE(e.value("level", ""), "warn") << e.dump();
 }
 
 } // namespace
