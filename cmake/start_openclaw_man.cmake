@@ -21,7 +21,7 @@ file(WRITE "${OUT}" ".\\\" Generated from `start-openclaw --help`; do not edit.
 start\\-openclaw \\- ${summary}
 .SH SYNOPSIS
 .B start\\-openclaw
-[\\fBlist\\fR | \\fIMODEL\\fR]
+[\\fB\\-\\-listen\\fR \\fIADDR\\fR] [\\fB\\-\\-model\\fR \\fIMODEL\\fR | \\fIMODEL\\fR | \\fBlist\\fR]
 .SH DESCRIPTION
 .nf
 ${body}.fi
