@@ -171,6 +171,8 @@ protected:
             {"http_proxy", std::nullopt},
             {"MRB_TARGET", "localhost:" + std::to_string(config_.target_port)},
             {"MRB_LISTEN", "127.0.0.1:" + std::to_string(config_.listen_port)},
+            // An ephemeral admin port: parallel tests never contend for 54322.
+            {"MRB_ADMIN_LISTEN", "127.0.0.1:0"},
             {"OPENCLAW_CONFIG_PATH", (dir_.path() / "home" / ".openclaw" / "openclaw.json").string()}};
   }
 
@@ -678,12 +680,16 @@ TEST_F(start_openclaw, failing_step_prints_the_doctor_diagnosis) {
   proxy_ = std::make_unique<fakes::sandbox_proxy::fake_sandbox_proxy>(allowing_proxy(false));
   proxy_->start();
   use_runner_port(runner_.port());
-  child_process p("bash", {MRB_START_OPENCLAW}, script_env());
+  auto env = script_env();
+  env.push_back({"MRB_READY_TIMEOUT", "2"});
+  child_process p("bash", {MRB_START_OPENCLAW}, env);
   const auto rc = p.wait_exit(60s);
   ASSERT_TRUE(rc.has_value());
   EXPECT_NE(*rc, 0);
   const auto err = p.text(child_process::stream::err);
-  EXPECT_NE(err.find("configure failed"), std::string::npos) << err;
+  // The bridge's /readyz says the proxy denies the Model Runner: OpenClaw is not started blind.
+  EXPECT_NE(err.find("waiting for the chain to be ready"), std::string::npos) << err;
+  EXPECT_NE(err.find("the chain is not ready after 2s"), std::string::npos) << err;
   EXPECT_NE(err.find("docker sandbox network proxy <sandbox> --allow-host localhost"), std::string::npos) << err;
   EXPECT_NE(err.find("FAIL  proxy allows the target"), std::string::npos) << err;
   EXPECT_FALSE(std::filesystem::exists(record_ / "tui.args"));
