@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the `asan` preset (AddressSanitizer + UndefinedBehaviorSanitizer) and runs, under it,
 # the suites that put the bridge's own code under hostile input:
-#   - the bridge's socket-free unit tests (bridge_core_tests),
+#   - the bridge's socket-free unit tests (bridge_core_tests, the metrics core, the CLI kit),
+#   - the admin listener in-process and through the chain (bridge_admin_tests,
+#     mrb_observability_tests),
 #   - the bridge's loopback integration tests (the sanitized bridge binary in front of scripted
 #     upstreams and real Squid, the fault matrix, the differential check),
 #   - the scenario catalogue (sanitized bridge, fakes and runner),
@@ -20,6 +22,7 @@ ci/install-deps.sh
 cmake --preset "$preset" >/dev/null
 cmake --build --preset "$preset" --target \
   model-runner-bridge bridge_core_tests bridge_capture_tests mrb_bridge_integration_tests \
+  bridge_metrics_tests bridge_admin_tests mrb_observability_tests mrb_cli_kit_tests \
   scenario-runner fake-model-runner fake-sandbox-proxy fake-openclaw \
   mrb_fuzz_targets mrb_fuzz_differential_tests mrb_docs
 # Left out: the descriptor-exhaustion test (it runs in ci/test.sh). It drives the bridge to zero

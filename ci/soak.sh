@@ -139,7 +139,8 @@ healthy_streams() {
   while [ $SECONDS -lt $end ]; do
     healthy_enter
     report=$("$client_bin" --config "$out/openclaw.json" --message "soak stream" \
-      --repeat 20 --concurrency 3 --json 2>>"$out/client.err")
+      --repeat 20 --concurrency 3 --single-attempt --json 2>>"$out/client.err")
+    # (--single-attempt: a lost healthy stream must count as lost, not be retried away)
     healthy_leave
     local turns ok
     turns=$(grep -oE '"turns": *[0-9]+' <<<"$report" | head -1 | grep -oE '[0-9]+$')

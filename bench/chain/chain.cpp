@@ -113,7 +113,9 @@ std::unique_ptr<component> chain::start_fake_runner() {
     c->name = "fake-model-runner";
     c->kind = hop_kind::upstream;
     c->process = std::make_unique<child_process>(
-        child_options{{settings_.fake_runner_exe, "--port", "0"}, {}, false, log_path("fake-model-runner")});
+        // No prefill wait: the bench measures the relay, and every row shares this runner.
+        child_options{{settings_.fake_runner_exe, "--port", "0", "--prefill-rate", "0"}, {}, false,
+                      log_path("fake-model-runner")});
     auto line = c->process->wait_for_line("listening on", settings_.start_timeout);
     if (!line) return nullptr;
     c->port = port_from_line(*line);
