@@ -185,7 +185,7 @@ std::unique_ptr<component> chain::start_squid() {
 
 std::unique_ptr<component> chain::start_bridge(const std::string& name, bool direct, std::uint16_t proxy_port,
                                                const std::vector<std::string>& prefix,
-                                               std::chrono::milliseconds timeout) {
+                                               std::chrono::milliseconds timeout, bool metrics) {
     std::vector<std::string> argv = prefix;
     argv.push_back(settings_.bridge_exe);
     argv.insert(argv.end(), {"--listen", "127.0.0.1:0", "--target", "localhost:" + std::to_string(upstream_->port)});
@@ -196,6 +196,8 @@ std::unique_ptr<component> chain::start_bridge(const std::string& name, bool dir
     }
     // Limits above the workloads: 10,000 open streams and 100 MB uploads are what is measured.
     argv.insert(argv.end(), {"--max-connections", "30000", "--max-body-bytes", "4294967296"});
+    // Metrics are counted unless the admin listener is off; an ephemeral admin port each.
+    argv.insert(argv.end(), {"--admin-listen", metrics ? "127.0.0.1:0" : "off"});
     argv.insert(argv.end(), settings_.bridge_extra_args.begin(), settings_.bridge_extra_args.end());
     auto c = std::make_unique<component>();
     c->name = name;
@@ -240,6 +242,8 @@ void chain::start() {
     };
     component* bridge_fake = add_entry(start_bridge("bridge-fake", false, fake_proxy_->port));
     component* bridge_direct = add_entry(start_bridge("bridge-direct", true, 0));
+    component* bridge_quiet =
+        add_entry(start_bridge("bridge-direct-nometrics", true, 0, {}, std::chrono::milliseconds(10000), false));
     component* bridge_squid = squid_ ? add_entry(start_bridge("bridge-squid", false, squid_->port)) : nullptr;
     component* seed_fake = settings_.with_seed ? add_entry(start_seed("seed-fake", fake_proxy_->port)) : nullptr;
     component* seed_squid =
@@ -259,6 +263,8 @@ void chain::start() {
     if (seed_direct) paths_.push_back({"f", "seed-direct", seed_direct->port, false, seed_direct, "a"});
     // Last, so the other paths keep their places (and chart colours) from earlier runs.
     paths_.push_back({"r", "bare-relay", bare_relay_->port, false, nullptr, "a", bare_relay_.get()});
+    // The same bridge as e with --admin-listen off: e against m is what counting metrics costs.
+    paths_.push_back({"m", "bridge-direct-nometrics", bridge_quiet->port, false, bridge_quiet, "a"});
 }
 
 void chain::release_held_streams() {

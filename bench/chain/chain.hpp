@@ -71,9 +71,11 @@ public:
     const chain_settings& settings() const { return settings_; }
 
     // Starts one more bridge (for start-up, idle RSS and callgrind measurements).
+    /// `metrics`: false starts it with --admin-listen off (nothing counted), for the cost of counting.
     std::unique_ptr<component> start_bridge(const std::string& name, bool direct, std::uint16_t proxy_port,
                                             const std::vector<std::string>& prefix = {},
-                                            std::chrono::milliseconds timeout = std::chrono::milliseconds(10000));
+                                            std::chrono::milliseconds timeout = std::chrono::milliseconds(10000),
+                                            bool metrics = true);
     std::unique_ptr<component> start_fake_runner();
 
     // GET /bench/release on the stand-in: lets `hold=1` streams finish.

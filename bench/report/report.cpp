@@ -77,12 +77,16 @@ void evaluate_targets(json& doc) {
     add_target(targets, "throughput c=32, bridge / seed via fake proxy (c/d)", ratio("c/d", rps("c"), rps("d")), "x", 2.5, true);
     add_target(targets, "throughput c=32, bridge / seed via Squid (c'/d')", ratio("c'/d'", rps("c'"), rps("d'")), "x", 2.5, true);
     add_target(targets, "throughput c=32, bridge / seed without proxy (e/f)", ratio("e/f", rps("e"), rps("f")), "x", 2.5, true);
+    add_target(targets, "throughput c=32, metrics on / off (e/m)", ratio("e/m", rps("e"), rps("m")), "x", 0.97, true);
     ratio("d'/b' (seed via Squid / Squid)", rps("d'"), rps("b'"));
     ratio("f/a (seed direct / direct)", rps("f"), rps("a"));
 
     auto added = [&](const char* w, const char* p, const char* base, const char* key) {
         return num(median_of(doc, w, p), key) - num(median_of(doc, w, base), key);
     };
+    add_target(targets, "latency added c=1 p50, metrics on vs off (e vs m)", added("small_c1", "e", "m", "p50_us"), "us", 5, false);
+    add_target(targets, "SSE added per-event delay p50, metrics on vs off (e vs m)",
+               added("sse", "e", "m", "event_delay_p50_us"), "us", 5, false);
     for (auto [p, b, label] : {std::tuple{"c", "b", "bridge+fake proxy vs fake proxy"},
                                std::tuple{"c'", "b'", "bridge+Squid vs Squid"},
                                std::tuple{"e", "a", "bridge --direct vs direct"}}) {

@@ -93,6 +93,9 @@ struct bridge_config
     static constexpr std::size_t linger_bytes = 256 * 1024;
     /// A wait on the next hop that lasts this long starts watching the client for a disconnect.
     static constexpr std::chrono::milliseconds client_watch_delay{10};
+    /// A response head that takes this long is logged as a warning while it is awaited (a model
+    /// loading, or a long prompt being read): the person sees why nothing happens.
+    static constexpr std::chrono::milliseconds slow_head_notice{5'000};
 
     /// The lingering close's deadline for this configuration.
     std::chrono::milliseconds linger_timeout() const { return std::min(linger_time, client_header_timeout); }

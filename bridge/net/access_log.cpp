@@ -149,6 +149,66 @@ struct field_writer
     }
 };
 
+// Text lines lead with what a person scans for (status, method, path, duration), then the rest in
+// the sorted order write() uses; JSON keeps the sorted order throughout (docs/bridge.md).
+void append_access_fields(field_writer& f, const access_record& r, log_level level)
+{
+    const bool json = f.json;
+    if (!json)
+    {
+        f.key("status");
+        f.number(r.status);
+        f.key("method");
+        f.str(r.method);
+        f.key("path");
+        f.str(r.path);
+        f.key("dur_us");
+        f.number(r.dur_us);
+    }
+    f.key("bytes_in");
+    f.number(r.bytes_in);
+    f.key("bytes_out");
+    f.number(r.bytes_out);
+    if (!r.detail.empty())
+    {
+        f.key("detail");
+        f.str(r.detail);
+    }
+    if (json)
+    {
+        f.key("dur_us");
+        f.number(r.dur_us);
+    }
+    f.key("flags");
+    f.flags(r.flags);
+    if (json)
+    {
+        f.key("level");
+        f.str(level_name(level));
+        f.key("method");
+        f.str(r.method);
+        f.key("msg");
+        f.str("access");
+        f.key("path");
+        f.str(r.path);
+    }
+    f.key("retried");
+    f.boolean(r.retried);
+    f.key("sse_events");
+    f.number(r.sse_events);
+    if (json)
+    {
+        f.key("status");
+        f.number(r.status);
+        f.key("ts");
+        f.str(timestamp());
+    }
+    f.key("ttfb_us");
+    f.number(r.ttfb_us);
+    f.key("upstream_reused");
+    f.boolean(r.upstream_reused);
+}
+
 } // namespace
 
 access_log::access_log(log_format format, log_level level, std::FILE* out)
@@ -167,12 +227,23 @@ nlohmann::json access_log::flag_names(unsigned flags)
 
 void access_log::write(log_level level, std::string_view msg, const nlohmann::json& fields)
 {
+    write_fields(level, msg, fields);
+}
+
+void access_log::write_ordered(log_level level, std::string_view msg, const nlohmann::ordered_json& fields)
+{
+    write_fields(level, msg, fields);
+}
+
+template <class Json>
+void access_log::write_fields(log_level level, std::string_view msg, const Json& fields)
+{
     if (!enabled(level))
         return;
     std::string line;
     if (format_ == log_format::json)
     {
-        nlohmann::json j = {{"ts", timestamp()}, {"level", level_name(level)}, {"msg", msg}};
+        Json j = {{"ts", timestamp()}, {"level", level_name(level)}, {"msg", msg}};
         for (const auto& [k, v] : fields.items())
             j[k] = v;
         line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
@@ -185,14 +256,14 @@ void access_log::write(log_level level, std::string_view msg, const nlohmann::js
             line += " " + k + "=";
             if (v.is_string())
             {
-                const auto& s = v.get_ref<const std::string&>();
+                const auto& s = v.template get_ref<const std::string&>();
                 line += bare_text_value(s) ? s : v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
             }
             else if (v.is_array())
             {
                 std::string joined;
                 for (const auto& e : v)
-                    joined += (joined.empty() ? "" : ",") + (e.is_string() ? e.get<std::string>() : e.dump());
+                    joined += (joined.empty() ? "" : ",") + (e.is_string() ? e.template get<std::string>() : e.dump());
                 line += joined.empty() ? "-" : joined;
             }
             else
@@ -242,48 +313,7 @@ void access_log::access(const access_record& r)
         line.append(level_name(level));
         line.append(" access");
     }
-    f.key("bytes_in");
-    f.number(r.bytes_in);
-    f.key("bytes_out");
-    f.number(r.bytes_out);
-    if (!r.detail.empty())
-    {
-        f.key("detail");
-        f.str(r.detail);
-    }
-    f.key("dur_us");
-    f.number(r.dur_us);
-    f.key("flags");
-    f.flags(r.flags);
-    if (json)
-    {
-        f.key("level");
-        f.str(level_name(level));
-    }
-    f.key("method");
-    f.str(r.method);
-    if (json)
-    {
-        f.key("msg");
-        f.str("access");
-    }
-    f.key("path");
-    f.str(r.path);
-    f.key("retried");
-    f.boolean(r.retried);
-    f.key("sse_events");
-    f.number(r.sse_events);
-    f.key("status");
-    f.number(r.status);
-    if (json)
-    {
-        f.key("ts");
-        f.str(timestamp());
-    }
-    f.key("ttfb_us");
-    f.number(r.ttfb_us);
-    f.key("upstream_reused");
-    f.boolean(r.upstream_reused);
+    append_access_fields(f, r, level);
     if (json)
         line.push_back('}');
     line.push_back('\n');

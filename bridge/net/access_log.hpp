@@ -47,6 +47,8 @@ public:
 
     bool enabled(log_level level) const noexcept { return level >= level_; }
     void write(log_level level, std::string_view msg, const nlohmann::json& fields = nlohmann::json::object());
+    /// Fields in the order given (text lines show them in that order).
+    void write_ordered(log_level level, std::string_view msg, const nlohmann::ordered_json& fields);
     void access(const access_record& record);
 
     /// From now on each access record with a failure is kept as its hop's last failure in
@@ -59,6 +61,8 @@ public:
 
 private:
     void write_line(const std::string& line);
+    template <class Json>
+    void write_fields(log_level level, std::string_view msg, const Json& fields);
 
     log_format format_;
     log_level level_;

@@ -13,6 +13,8 @@ std::int64_t micros(std::chrono::steady_clock::duration d)
 
 void exchange_observer::reset()
 {
+    for (auto& m : marks_)
+        m = -1;
     record = {};
     cap_ = nullptr;
     if (stream_open_) // an exchange that ended without finish()
@@ -32,6 +34,7 @@ std::int64_t exchange_observer::elapsed_us() const noexcept
 
 void exchange_observer::first_byte(unsigned status) noexcept
 {
+    mark(client_first_byte);
     record.status = status;
     record.ttfb_us = elapsed_us();
 }
@@ -50,6 +53,7 @@ nlohmann::json exchange_observer::fields_json(const boost::beast::http::fields& 
 
 void exchange_observer::request(unsigned version, const boost::beast::http::fields& fields)
 {
+    mark(head_read);
     if (!sink_)
         return;
     cap_ = {{"ts_unix_us", std::chrono::duration_cast<std::chrono::microseconds>(
@@ -60,6 +64,7 @@ void exchange_observer::request(unsigned version, const boost::beast::http::fiel
 
 void exchange_observer::upstream_request(std::string_view target, const boost::beast::http::fields& fields)
 {
+    mark(upstream_sent);
     if (!cap_.is_null())
         cap_["upstream_request"] = {{"target", std::string(target)}, {"headers", fields_json(fields)}};
 }
@@ -67,6 +72,7 @@ void exchange_observer::upstream_request(std::string_view target, const boost::b
 void exchange_observer::upstream_response(unsigned status, std::string_view reason,
                                           const boost::beast::http::fields& fields)
 {
+    mark(upstream_head);
     if (!cap_.is_null())
         cap_["upstream_response"] = {{"status", status}, {"reason", std::string(reason)}, {"headers", fields_json(fields)}};
 }
@@ -143,7 +149,22 @@ void exchange_observer::finish()
     cap_ = nullptr;
     // Counted before the access line is written: whoever has seen the line finds it counted.
     count();
+    if (debug_)
+        log_phases();
     log_.access(record);
+}
+
+// One debug line per exchange: when each phase was reached (the access line has only the totals).
+void exchange_observer::log_phases()
+{
+    log_.write(log_level::debug, "exchange phases",
+               {{"method", record.method},
+                {"path", record.path},
+                {"request_head_us", marks_[head_read]},
+                {"forward_us", marks_[upstream_sent]},
+                {"upstream_head_us", marks_[upstream_head]},
+                {"first_byte_us", marks_[client_first_byte]},
+                {"end_us", record.dur_us}});
 }
 
 void exchange_observer::count()

@@ -28,7 +28,7 @@ public:
     /// `metrics`: the worker's shard (nullptr: not counted); `via_proxy` decides which hop a
     /// next-hop failure is counted against.
     exchange_observer(access_log& log, capture* sink, metrics_shard* metrics = nullptr, bool via_proxy = true)
-        : log_(log), sink_(sink), metrics_(metrics), via_proxy_(via_proxy)
+        : log_(log), sink_(sink), metrics_(metrics), via_proxy_(via_proxy), debug_(log.enabled(log_level::debug))
     {
     }
 
@@ -63,10 +63,20 @@ private:
     capture* sink_;
     clock::time_point start_{};
     void count();
+    /// --log-level debug: when each phase was reached, in microseconds since the start (-1: not).
+    enum phase_mark { head_read, upstream_sent, upstream_head, client_first_byte, marks };
+    void mark(phase_mark m) noexcept
+    {
+        if (debug_)
+            marks_[m] = elapsed_us();
+    }
+    void log_phases();
 
     nlohmann::json cap_; ///< the exchange being captured (null when --capture is off)
     metrics_shard* metrics_;
     bool via_proxy_;
+    bool debug_ = false;
+    std::int64_t marks_[marks] = {-1, -1, -1, -1};
     // The streamed response being relayed (metrics only).
     bool sse_ = false;
     bool stream_open_ = false;

@@ -42,6 +42,7 @@ struct worker
 {
     worker(const bridge_config& c, std::shared_ptr<model_labels> labels)
         : ioc(1), pool(c.upstream_idle, bridge_config::pool_size), watch_sweeper(ioc, bridge_config::client_watch_delay),
+          slow_head_sweeper(ioc, bridge_config::slow_head_notice - bridge_config::client_watch_delay),
           metrics(std::move(labels))
     {
     }
@@ -52,6 +53,9 @@ struct worker
     upstream_pool pool;
     /// Starts client watches for waits on upstream that outlast a few milliseconds.
     client_watch_sweeper watch_sweeper;
+    /// Warns about response heads that keep the client waiting (asked for only by waits that
+    /// already outlasted the client-watch delay, so a quick answer never touches it).
+    client_watch_sweeper slow_head_sweeper;
     /// This thread's counters (core/metrics.hpp); only this thread writes them.
     metrics_shard metrics;
 };

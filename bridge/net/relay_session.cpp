@@ -256,14 +256,35 @@ void relay_session::on_watch_due()
 
 void relay_session::start_client_watch()
 {
+    if (phase_ == phase::response_head && !slow_head_.pending)
+    {
+        slow_head_.pending = true;
+        worker_.slow_head_sweeper.request(slow_head_);
+    }
     watching_ = true;
     const unsigned generation = ++watch_generation_;
     client_.async_wait(tcp::socket::wait_read,
                        [self = shared_from_this(), generation](error_code ec) { self->on_client_readable(ec, generation); });
 }
 
+void relay_session::slow_head_notice::on_watch_due()
+{
+    pending = false;
+    if (session.phase_ != phase::response_head)
+        return;
+    session.ctx_.log.write(log_level::warn, "waiting for the response head (the model may be loading...)",
+                           {{"method", session.rec_.method}, {"path", session.rec_.path},
+                            {"waited_ms", session.obs_.elapsed_us() / 1000},
+                            {"timeout_ms", session.ctx_.config.response_header_timeout.count()}});
+}
+
 void relay_session::stop_client_watch()
 {
+    if (slow_head_.pending)
+    {
+        worker_.slow_head_sweeper.cancel(slow_head_);
+        slow_head_.pending = false;
+    }
     if (watch_wanted_)
         worker_.watch_sweeper.cancel(*this);
     watch_wanted_ = false;

@@ -157,6 +157,16 @@ private:
     bool client_timed_out_ = false;
     bool upstream_timed_out_ = false;
 
+    // Logs "waiting for the response head" once, when the head is slow (worker's slow_head_sweeper).
+    struct slow_head_notice final : client_watch_sweeper::target
+    {
+        explicit slow_head_notice(relay_session& s) : session(s) {}
+        void on_watch_due() override;
+        relay_session& session;
+        bool pending = false;
+    };
+    slow_head_notice slow_head_{*this};
+
     bool watch_wanted_ = false;  ///< waiting on upstream: asked the sweeper for a client watch
     bool watching_ = false;      ///< an async_wait on the client is pending
     unsigned watch_generation_ = 0;

@@ -83,7 +83,9 @@ TEST(access_log, empty_flags_is_an_empty_array)
 TEST(access_log, text_line)
 {
     const auto line = run(mrb::log_format::text, sample());
-    EXPECT_NE(line.find(" access "), std::string::npos);
+    EXPECT_NE(line.find(" access status=200 method="), std::string::npos) << line;
+    EXPECT_LT(line.find(" path="), line.find(" dur_us=")) << line;
+    EXPECT_LT(line.find(" dur_us="), line.find(" bytes_in=")) << line;
     EXPECT_NE(line.find("status=200"), std::string::npos);
     EXPECT_NE(line.find("flags=UR,DC"), std::string::npos);
     EXPECT_EQ(line.find('\n'), line.size() - 1);
@@ -124,12 +126,19 @@ std::string reference(mrb::log_format format, const mrb::access_record& r)
     };
     if (!r.detail.empty())
         fields["detail"] = r.detail;
-    return logged(format, [&](mrb::access_log& log) {
-        log.write(r.flags & (mrb::flag_uf | mrb::flag_ut | mrb::flag_ur | mrb::flag_upe | mrb::flag_pd)
-                      ? mrb::log_level::warn
-                      : mrb::log_level::info,
-                  "access", fields);
-    });
+    const auto level = r.flags & (mrb::flag_uf | mrb::flag_ut | mrb::flag_ur | mrb::flag_upe | mrb::flag_pd)
+                           ? mrb::log_level::warn
+                           : mrb::log_level::info;
+    if (format == mrb::log_format::json)
+        return logged(format, [&](mrb::access_log& log) { log.write(level, "access", fields); });
+    // Text: status, method, path and dur_us lead; the rest follows in sorted order.
+    nlohmann::ordered_json ordered;
+    for (const char* lead : {"status", "method", "path", "dur_us"})
+        ordered[lead] = fields[lead];
+    for (const auto& [k, v] : fields.items())
+        if (!ordered.contains(k))
+            ordered[k] = v;
+    return logged(format, [&](mrb::access_log& log) { log.write_ordered(level, "access", ordered); });
 }
 
 std::string without_timestamp(const std::string& line)

@@ -82,7 +82,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         if (const auto denial = mrb::recognise_denial(status, res.reason(), headers, prefix))
         {
             const auto& k = denial->kind;
-            FUZZ_CHECK(k == "docker" || k == "docker-legacy" || k == "squid" || k == "tinyproxy", k);
+            FUZZ_CHECK(k == "docker" || k == "docker-legacy" || k == "squid" || k == "tinyproxy" ||
+                           k == "unrecognised-500",
+                       k);
+            // Only an unrecognised proxied 500 is a likely, not a certain, denial.
+            FUZZ_CHECK(denial->certain == (k != "unrecognised-500"), "certainty of " + k);
+            FUZZ_CHECK(k != "unrecognised-500" || status == 500, "unrecognised-500 for status " + std::to_string(status));
             FUZZ_CHECK(denial->detail.size() <= 200, "detail longer than 200 bytes");
             for (char c : denial->detail)
                 FUZZ_CHECK(static_cast<unsigned char>(c) >= 0x20 && static_cast<unsigned char>(c) < 0x7f,

@@ -19,6 +19,7 @@
 #include <map>
 #include <regex>
 #include <sstream>
+#include <thread>
 
 #include <unistd.h>
 
@@ -47,11 +48,11 @@ std::map<std::string, double> parse_exposition(const std::string& text)
 class observability : public testing::Test
 {
 protected:
-    void start_runner()
+    void start_runner(std::chrono::milliseconds load_delay = 1500ms)
     {
         fakes::model_runner::runner_options o;
         o.port = 0;
-        o.load_delay = 1500ms;  // the first inference request per model: time to first token 1.5 s
+        o.load_delay = load_delay; // the first inference request per model: its time to first token
         o.prefill_rate = 0;     // the others answer at once
         fakes::model_runner::scripted_reply long_reply;
         long_reply.prompt_contains = "long";
@@ -284,6 +285,40 @@ TEST_F(observability, readyz_names_the_hop_that_is_not_ready)
 
     // Still serving: health says so while readiness does not.
     EXPECT_EQ(admin("/healthz").status, 200u);
+}
+
+TEST_F(observability, a_slow_response_head_is_warned_about_while_it_is_awaited_and_debug_logs_phases)
+{
+    runner_.reset();
+    start_runner(6500ms); // a model "loading" for longer than the 5 s notice
+    ASSERT_TRUE(start_bridge({"--log-level", "debug"}));
+    std::thread client([&] { EXPECT_EQ(send("Say hi"), 200); });
+    // The warning comes while the head is still awaited (before the access line).
+    const std::regex warn(R"("msg":"waiting for the response head)");
+    const auto w = bridge_->process().wait_for_line(mrb::test::child_process::stream::err, warn, 30s);
+    EXPECT_TRUE(w) << bridge_->output();
+    EXPECT_TRUE(bridge_->access_log().empty()) << "warned only after the exchange ended";
+    client.join();
+    ASSERT_TRUE(bridge_->wait_for_access_log(1, 30s));
+    std::size_t warnings = 0;
+    json phases;
+    for (const auto& e : bridge_->log_entries())
+    {
+        warnings += e.value("msg", "").starts_with("waiting for the response head") ? 1 : 0;
+        if (e.value("msg", "") == "exchange phases")
+            phases = e;
+    }
+    EXPECT_EQ(warnings, 1u);
+    ASSERT_FALSE(phases.is_null()) << bridge_->output();
+    EXPECT_EQ(phases["level"], "debug");
+    const std::int64_t head = phases["request_head_us"], forward = phases["forward_us"],
+                       upstream = phases["upstream_head_us"], first = phases["first_byte_us"], end = phases["end_us"];
+    EXPECT_GE(head, 0);
+    EXPECT_LE(head, forward);
+    EXPECT_LE(forward, upstream);
+    EXPECT_GE(upstream, 5'000'000) << "the head waited for the load";
+    EXPECT_LE(upstream, first);
+    EXPECT_LE(first, end);
 }
 
 TEST_F(observability, status_without_a_bridge_is_one_line_and_exit_4)
