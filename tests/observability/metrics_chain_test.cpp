@@ -321,6 +321,26 @@ TEST_F(observability, a_slow_response_head_is_warned_about_while_it_is_awaited_a
     EXPECT_LE(first, end);
 }
 
+TEST_F(observability, status_watch_refreshes_until_told_to_stop)
+{
+    ASSERT_EQ(send("Say hi"), 200);
+    mrb::test::child_process watch(MRB_BRIDGE_BINARY,
+                                   {"status", "--watch", "--iterations", "3", "--interval", "100ms", "--admin-listen",
+                                    std::to_string(bridge_->admin_port())},
+                                   {});
+    const auto rc = watch.wait_exit(60s);
+    ASSERT_TRUE(rc);
+    EXPECT_EQ(*rc, 0) << watch.text(mrb::test::child_process::stream::err);
+    const std::string out = watch.text(mrb::test::child_process::stream::out);
+    std::size_t screens = 0;
+    for (auto at = out.find("model-runner-bridge  up "); at != std::string::npos;
+         at = out.find("model-runner-bridge  up ", at + 1))
+        ++screens;
+    EXPECT_EQ(screens, 3u) << out; // not a terminal: screens one after another, no escape codes
+    EXPECT_EQ(out.find("\x1b["), std::string::npos) << out;
+    EXPECT_NE(out.find("chain: ready"), std::string::npos) << out;
+}
+
 TEST_F(observability, status_without_a_bridge_is_one_line_and_exit_4)
 {
     mrb::test::child_process status(MRB_BRIDGE_BINARY, {"status", "--admin-listen", "127.0.0.1:1"}, {});
