@@ -290,8 +290,13 @@ server::~server()
     impl_->accept_retry.reset();
     impl_->signals.reset();
     impl_->acceptor.reset();
-    for (auto it = impl_->workers.rbegin(); it != impl_->workers.rend(); ++it)
-        it->reset();
+    // Worker 0 goes first: its queue still holds the cancelled accept, whose socket belongs to
+    // the worker it was meant for (async_accept(w.ioc)); destroying that worker first freed the
+    // socket's service under the pending accept (ASan: heap-use-after-free in the in-process
+    // server test). Sessions that end during the destruction must then not post to worker 0.
+    impl_->stopped = true;
+    for (auto& w : impl_->workers)
+        w.reset();
 }
 
 void server::listen(bool handle_signals)
