@@ -4,6 +4,7 @@
 #include "cli_doc.hpp"
 #include "cli_kit.hpp"
 #include "core/bridge_config.hpp"
+#include "core/chat_error.hpp"
 #include "core/proxy_url.hpp"
 #include "core/status_view.hpp"
 #include "net/access_log.hpp"
@@ -60,6 +61,7 @@ struct raw_options
     std::string admin_listen = mrb::bridge_config::bracket(defaults.admin_host) + ":" + std::to_string(defaults.admin_port);
     bool allow_remote_admin = false;
     std::chrono::milliseconds readiness_cache = defaults.readiness_cache;
+    std::string error_delivery{to_string(defaults.error_delivery_mode)};
     std::string capture = defaults.capture_file;
     bool capture_bodies = defaults.capture_bodies;
     std::vector<std::string> argv; // to tell a flag from its environment variable in errors
@@ -112,6 +114,11 @@ void add_options(CLI::App& app, raw_options& o)
                                "How long /readyz reuses one probe of the chain")->envname("MRB_READINESS_CACHE");
     app.add_flag("--allow-remote-admin", o.allow_remote_admin,
                  "Let --admin-listen take a non-loopback address (the metrics name your models and traffic)");
+    app.add_option("--error-delivery", o.error_delivery,
+                   "How a proxy denial or refused proxy login reaches a chat completion: chat (an assistant "
+                   "reply carrying the message and the fix, which OpenClaw shows) or status (the HTTP error; "
+                   "OpenClaw then shows only its status)")
+        ->envname("MRB_ERROR_DELIVERY")->capture_default_str()->check(CLI::IsMember({"chat", "status"}));
     app.add_option("--capture", o.capture, "Write one JSON line per exchange to FILE (docs/capture.md)")
         ->envname("MRB_CAPTURE");
     app.add_flag("--capture-bodies", o.capture_bodies, "Include body bytes in the capture");
@@ -196,6 +203,7 @@ mrb::bridge_config resolve(const raw_options& o)
                         : o.log_level == "warn" ? mrb::log_level::warn
                         : o.log_level == "error" ? mrb::log_level::error
                                                  : mrb::log_level::info;
+    c.error_delivery_mode = *mrb::parse_error_delivery(o.error_delivery); // checked by IsMember
     c.capture_file = o.capture;
     c.capture_bodies = o.capture_bodies;
     c.admin_enabled = o.admin_listen != "off";

@@ -9,8 +9,10 @@
 # OpenClaw keeps the cooldown under $HOME (~/.openclaw/agents/main/agent/), not its state dir.
 #
 # Cases are a status answered with an OpenAI-style JSON error (`451`, `503:120` = with
-# Retry-After: 120), `done_without_finish`, `finish_then_open`, and `chain_denial` (the bridge in
-# front of fake-sandbox-proxy denying fake-model-runner). The retrying statuses take as long as
+# Retry-After: 120), `done_without_finish`, `finish_then_open`, `chain_denial` (the bridge in
+# front of fake-sandbox-proxy denying fake-model-runner, default --error-delivery chat: the person
+# must be shown the fix, and a second turn after the proxy is restarted allowing the Model Runner
+# must succeed) and `chain_denial_status` (the same with --error-delivery status). The retrying statuses take as long as
 # real OpenClaw waits (~80 s for 5xx/504, ~150 s for 429); fake-openclaw runs with
 # --backoff-unit 0 (its counts do not change). Exit 0 when nothing differs, 1 otherwise, 2 usage.
 set -uo pipefail
@@ -18,7 +20,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$root/build/dev}
 [ $# -gt 0 ] && shift
 cases=("$@")
-[ ${#cases[@]} -gt 0 ] || cases=(400 403 404 421 451 504 502 503:120 429 done_without_finish finish_then_open chain_denial)
+[ ${#cases[@]} -gt 0 ] || cases=(400 403 404 421 451 504 502 503:120 429 done_without_finish finish_then_open chain_denial chain_denial_status)
 tools=$root/build/real-openclaw
 fake=$build/fakes/openclaw_client/fake-openclaw
 bridge=$build/bridge/model-runner-bridge
@@ -83,18 +85,27 @@ run_fake() {  # HOME OUT
 start_case() {  # CASE DIR
   log=$2/requests.log
   : >"$log"
-  if [ "$1" = chain_denial ]; then
-    "$runner" --port 0 >"$2/runner.out" 2>&1 & pids+=($!)
-    local rport pport
+  if [[ $1 == chain_denial* ]]; then
+    local delivery=chat
+    [ "$1" = chain_denial_status ] && delivery=status
+    "$runner" --port 0 --prefill-rate 0 >"$2/runner.out" 2>&1 & pids+=($!)
     rport=$(wait_port "$2/runner.out") || return 1
-    "$proxy" --port 0 --policy deny --allow-host api.example.com:443 --network-log "$log" >"$2/proxy.out" 2>&1 & pids+=($!)
+    "$proxy" --port 0 --policy deny --allow-host api.example.com:443 --network-log "$log" >"$2/proxy.out" 2>&1 & proxy_pid=$!
+    pids+=($proxy_pid)
     pport=$(wait_port "$2/proxy.out") || return 1
-    "$bridge" --listen 127.0.0.1:0 --target "localhost:$rport" --proxy "http://127.0.0.1:$pport" >"$2/bridge.out" 2>"$2/bridge.err" & pids+=($!)
+    "$bridge" --listen 127.0.0.1:0 --admin-listen off --error-delivery "$delivery" --target "localhost:$rport" \
+      --proxy "http://127.0.0.1:$pport" >"$2/bridge.out" 2>"$2/bridge.err" & pids+=($!)
     port=$(wait_port "$2/bridge.out") || return 1
   else
     "$node24" "$root/ci/real-openclaw/status_server.js" "$1" "$log" >"$2/server.out" 2>&1 & pids+=($!)
     port=$(wait_port "$2/server.out") || return 1
   fi
+}
+# The user adds the rule: the proxy restarts on the same port allowing the Model Runner.
+allow_model_runner() {  # DIR
+  kill "$proxy_pid" 2>/dev/null; wait "$proxy_pid" 2>/dev/null
+  "$proxy" --port "$pport" --policy deny --allow-host "localhost:$rport" --network-log "$log" >"$1/proxy2.out" 2>&1 & pids+=($!)
+  wait_port "$1/proxy2.out" >/dev/null
 }
 stop_case() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done; pids=(); }
 count() { grep -c . "$1" 2>/dev/null || echo 0; }
@@ -114,6 +125,13 @@ for c in "${cases[@]}"; do
     if [[ $c == 401* || $c == 403* ]]; then
       "run_$who" "$d/home" "$d/out2"; n2=$(count "$log")
       cool=$([ "$n2" = "$n" ] && echo yes || echo no)
+    fi
+    if [ "$c" = chain_denial ]; then
+      # "cooldown" here: whether the fix was on screen, and the next turn after it went through.
+      fix=no; grep -q -- "--allow-host localhost" "$d/out" && fix=shown
+      allow_model_runner "$d"
+      "run_$who" "$d/home" "$d/out2"; rc2=$?
+      cool="$fix+next:$rc2"
     fi
     stop_case
     seen[$who]="$n/$rc/$cool"

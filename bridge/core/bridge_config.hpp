@@ -24,6 +24,13 @@ struct proxy_endpoint
 enum class log_format { text, json };
 enum class log_level { debug, info, warn, error };
 
+/// How a failure the user must act on reaches a chat client (core/chat_error.hpp).
+enum class error_delivery
+{
+    status, ///< always the HTTP error status with the JSON error body
+    chat,   ///< permanent failures of chat completions as an assistant reply (default)
+};
+
 struct bridge_config
 {
     // Where the bridge listens (loopback by default: anything else is an open relay to the host).
@@ -77,6 +84,9 @@ struct bridge_config
     std::uint16_t admin_port = 54322;
     /// How long /readyz and /status reuse one probe of the chain (so they can be polled).
     std::chrono::milliseconds readiness_cache{3'000};
+
+    /// Policy denials and refused proxy logins of chat completions: a chat reply OpenClaw shows.
+    error_delivery error_delivery_mode = error_delivery::chat;
 
     std::string capture_file;          ///< empty: no capture
     bool capture_bodies = false;

@@ -75,7 +75,7 @@ std::string reason_text(std::string_view reason)
 
 bool may_be_denial(unsigned status) noexcept
 {
-    return status == 403 || status == 500;
+    return status == 403 || status == 407 || status == 500;
 }
 
 std::optional<denial_info> recognise_denial(
@@ -87,6 +87,15 @@ std::optional<denial_info> recognise_denial(
     if (!may_be_denial(status))
         return std::nullopt;
     const std::string_view body = trim_leading_space(body_prefix);
+
+    if (status == 407)
+    {
+        // Squid names the reason in X-Squid-Error (ERR_CACHE_ACCESS_DENIED); others in the phrase.
+        const auto* squid = find_header(headers, "X-Squid-Error");
+        denial_info d{"proxy-auth", sanitise_line("407 " + (squid != nullptr ? *squid : reason_text(reason)))};
+        d.login_refused = true;
+        return d;
+    }
 
     if (status == 403)
     {

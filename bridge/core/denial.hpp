@@ -24,13 +24,17 @@ struct denial_info
     /// a known Model Runner answer. The older proxy's denial body is not on record, so this is
     /// the likely cause, not a certain one (docs/reference/proxy-denials.md).
     bool certain = true;
+    /// A 407 from the proxy: it refused the bridge's login (failure::proxy_auth_refused). The
+    /// Model Runner never asks for proxy credentials, so behind a proxy a 407 is always the proxy's.
+    bool login_refused = false;
 };
 
 /// How many body bytes the caller should buffer before calling recognise_denial() for a
 /// response whose status might be a denial (see may_be_denial()).
 inline constexpr std::size_t denial_body_prefix_bytes = 512;
 
-/// True when the status alone could be a proxy denial, so the caller should look at the body.
+/// True when the status alone could be a proxy denial (403, 500) or a refused login (407), so the
+/// caller should look at the body.
 bool may_be_denial(unsigned status) noexcept;
 
 std::optional<denial_info> recognise_denial(

@@ -291,7 +291,8 @@ void access_log::access(const access_record& r)
     if (journal_ && !r.failure_kind.empty())
     {
         std::string error;
-        if (!journal_->note({r.failure_hop, std::chrono::system_clock::now(), r.status, r.failure_kind,
+        if (!journal_->note({r.failure_hop, std::chrono::system_clock::now(),
+                             r.failure_status != 0 ? r.failure_status : r.status, r.failure_kind,
                              r.failure_message, r.failure_fix},
                             error))
             write(log_level::warn, "failure journal not written", {{"error", error}});

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -31,11 +32,14 @@ struct access_record
     bool retried = false;
     unsigned flags = 0;
     std::string detail; ///< short cause for failures (never a credential)
-    /// Set when the bridge answered with its own error (send_error): for the failure journal.
+    /// Set when the bridge answered with its own error (send_error): for the metrics and the
+    /// failure journal.
+    std::optional<failure> answered;
     std::string failure_kind; ///< to_string(failure); empty when the bridge sent no error
     std::string failure_hop;  ///< "proxy", "model_runner" or "client"
     std::string failure_message;
     std::string failure_fix;
+    unsigned failure_status = 0; ///< the failure's own status, also when answered as a chat reply (200)
 };
 
 class failure_journal;

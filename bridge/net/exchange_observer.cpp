@@ -179,7 +179,7 @@ void exchange_observer::count()
     exchange_sample s;
     s.route = classify_route(record.path);
     s.status = record.status;
-    s.answered = failure_from_string(record.failure_kind);
+    s.answered = record.answered;
     s.via_proxy = via_proxy_;
     s.flags = record.flags;
     s.retried = record.retried;

@@ -480,6 +480,7 @@ net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
 {
     const auto& cfg = ctx_.config;
     phase_ = phase::idle;
+    chat_scan_.reset();
     set_deadline(first ? cfg.client_header_timeout : cfg.keep_alive_idle);
     const auto head = co_await read_head(client_, client_buf_, cfg.header_limit, true, first);
     if (head.ec && head.ec != http::error::header_limit)
@@ -503,6 +504,8 @@ net::awaitable<relay_session::outcome> relay_session::serve_one(bool first)
     const bool has_body = !req_parser_->is_done();
 
     auto& req = req_parser_->get();
+    if (cfg.error_delivery_mode == error_delivery::chat && is_chat_completion_request(req.method_string(), req.target()))
+        chat_scan_.emplace();
     client_version_ = req.version();
     client_keep_alive_ = req.keep_alive();
     is_head_ = req.method() == http::verb::head;
@@ -692,6 +695,8 @@ net::awaitable<bool> relay_session::read_request_piece()
         body.data = got > 0 ? piece : nullptr;
         body.size = got;
         hold_for_replay(piece, got);
+        if (chat_scan_ && !chat_scan_->done())
+            chat_scan_->feed({piece, got});
         rec_.bytes_in += got;
         obs_.piece(piece, got, 0, false);
         note_piece(got, client_buf_);
@@ -1000,12 +1005,14 @@ net::awaitable<std::optional<relay_session::outcome>> relay_session::answer_deni
     rec_.detail = denial->kind + ": " + denial->detail;
     // Keep the proxy connection only if the denial page was read completely, and exactly.
     return_upstream(res_parser_->is_done() && res_parser_->keep_alive(), false);
-    ctx_.log.write(log_level::warn, "proxy denied the request",
+    const failure what = denial->login_refused ? failure::proxy_auth_refused : failure::proxy_denied;
+    const auto reply = make_error_reply(what, ctx_.config);
+    ctx_.log.write(log_level::warn, denial->login_refused ? "proxy refused the bridge's login" : "proxy denied the request",
                    {{"proxy", ctx_.config.next_hop_authority()},
                     {"denial", denial->kind},
                     {"reason", denial->detail},
-                    {"fix", "docker sandbox network proxy <sandbox> --allow-host " + ctx_.config.target_host}});
-    co_await send_error(failure::proxy_denied, denial->detail, client_keep_alive_);
+                    {"fix", reply.fix}});
+    co_await send_error(what, denial->detail, client_keep_alive_);
     co_return client_keep_alive_ ? outcome::keep_alive : outcome::close;
 }
 
@@ -1184,31 +1191,66 @@ relay_session::response_plan relay_session::prepare_response(unsigned status, bo
 
 // ---------------------------------------------------------------------------------------------
 
+namespace {
+
+// The bridge's own answer: the JSON error with its status or, when `chat_stream` is set (a failure
+// the user must act on, in a chat completion), a chat reply carrying the same message in the form
+// the request asked for (core/chat_error.hpp).
+http::response<http::string_body> error_response(const error_reply& reply, std::optional<bool> chat_stream)
+{
+    http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
+    if (!chat_stream)
+    {
+        res.reason(reason_phrase(reply.status));
+        res.set(http::field::content_type, "application/json");
+        res.body() = reply.body();
+    }
+    else
+    {
+        const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+            std::chrono::system_clock::now().time_since_epoch());
+        auto chat = make_chat_error_response(reply, *chat_stream, now.count());
+        res.result(http::status::ok);
+        res.set(http::field::content_type, chat.content_type);
+        if (*chat_stream)
+            res.set(http::field::cache_control, "no-cache");
+        res.set(chat_error_header, reply.code);
+        res.body() = std::move(chat.body);
+    }
+    res.set(http::field::via, header_policy::via_value);
+    res.prepare_payload();
+    return res;
+}
+
+} // namespace
+
 net::awaitable<void> relay_session::send_error(failure what, std::string detail, bool keep_alive)
 {
     const auto reply = make_error_reply(what, ctx_.config, detail);
     // What the failure journal keeps as this hop's last failure (access_log::access).
+    rec_.answered = what;
     rec_.failure_kind = to_string(what);
     rec_.failure_hop = failure_hop(what, !ctx_.config.via_proxy());
     rec_.failure_message = reply.message;
     rec_.failure_fix = reply.fix;
+    rec_.failure_status = reply.status;
     keep_alive = keep_client_connection(keep_alive, client_keep_alive_, ctx_.draining.load());
-    http::response<http::string_body> res{static_cast<http::status>(reply.status), 11};
-    res.reason(reason_phrase(reply.status));
-    res.set(http::field::content_type, "application/json");
-    res.set(http::field::via, header_policy::via_value);
-    res.body() = reply.body();
-    res.prepare_payload();
+    const auto stream = chat_scan_ ? chat_scan_->stream() : std::nullopt;
+    const bool as_chat = deliver_as_chat(ctx_.config.error_delivery_mode, chat_deliverable(what), chat_scan_.has_value(), stream);
+    if (as_chat)
+        rec_.detail += rec_.detail.empty() ? "answered as a chat reply" : "; answered as a chat reply";
+    auto res = error_response(reply, as_chat ? stream : std::nullopt);
+    const unsigned status = res.result_int();
     res.keep_alive(keep_alive);
     phase_ = phase::replying;
     set_deadline(ctx_.config.body_idle_timeout);
-    obs_.generated_response(reply.status, res.base(), res.body());
+    obs_.generated_response(status, res.base(), res.body());
     if (client_.is_open())
     {
         auto [ec, n] = co_await http::async_write(client_, res, nothrow);
         if (!ec)
         {
-            obs_.first_byte(reply.status);
+            obs_.first_byte(status);
             rec_.bytes_out += res.body().size();
         }
         else

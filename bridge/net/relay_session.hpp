@@ -5,6 +5,7 @@
 
 #include "access_log.hpp"
 #include "exchange_observer.hpp"
+#include "core/chat_error.hpp"
 #include "core/error_reply.hpp"
 #include "core/exchange.hpp"
 #include "core/framing_check.hpp"
@@ -195,6 +196,9 @@ private:
     bool is_head_ = false;
     bool head_sent_ = false; ///< the response head has gone to the client
     sse_counter sse_;
+    // A chat completion's `stream` member, read as its body passes: a failure the user must act
+    // on is answered in the same form (core/chat_error.hpp). Empty for other requests.
+    std::optional<stream_flag_scanner> chat_scan_;
 
     // The relay buffer: each read is followed by its write, so one is enough. Streams and small
     // bodies use the 2 KiB one inside the session (an SSE event is a few hundred bytes, and

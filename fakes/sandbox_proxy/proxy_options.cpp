@@ -110,7 +110,7 @@ options_from_json(const json& j)
     reject_unknown(j, {"port", "policy", "deny_style", "resolve", "localhost_order",
         "cidr_check_overrides", "credentials", "use_environment", "upstream_error", "faults",
         "sandbox_name", "network_log", "connect_timeout_ms", "record_limit",
-        "max_request_body", "connect", "ca_cert_file"}, "sandbox proxy options");
+        "max_request_body", "connect", "ca_cert_file", "login"}, "sandbox proxy options");
     proxy_options o;
     get_to(j, "port", o.port);
     if(auto it = j.find("policy"); it != j.end())
@@ -167,6 +167,9 @@ options_from_json(const json& j)
         throw std::invalid_argument("connect must be intercept or tunnel");
     o.connect = connect == "intercept" ? connect_mode::intercept : connect_mode::tunnel;
     get_to(j, "ca_cert_file", o.ca_cert_file);
+    get_to(j, "login", o.login);
+    if(!o.login.empty() && o.login.find(':') == std::string::npos)
+        throw std::invalid_argument("login must be user:password");
     return o;
 }
 

@@ -95,6 +95,10 @@ struct proxy_options
     connect_mode connect = connect_mode::intercept;
     /// Where to write the generated CA certificate (PEM) at start, so a client can trust it.
     std::string ca_cert_file;
+    /// `user:password`: every request must carry `Proxy-Authorization: Basic <base64 of it>`,
+    /// else the proxy answers 407 with `Proxy-Authenticate: Basic realm="sandbox proxy"` (what
+    /// Squid with basic auth does). Empty: no login asked (the sandbox proxy's own behaviour).
+    std::string login;
 };
 
 /// The JSON schema of `--config FILE` and of a scenario's topology entry

@@ -22,6 +22,7 @@
 #include <variant>
 #include <vector>
 
+#include <openssl/evp.h>
 #include <sys/socket.h>
 #include <memory>
 
@@ -125,6 +126,28 @@ has_header(const header_list& h, std::string_view name)
         if(http_kit::iequals(f.first, name))
             return true;
     return false;
+}
+
+// Whether a Proxy-Authorization value carries `user:password` as Basic credentials.
+bool
+login_matches(std::string_view header, std::string const& login)
+{
+    std::string expected(4 * ((login.size() + 2) / 3) + 1, '\0');
+    auto const n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(expected.data()),
+        reinterpret_cast<unsigned char const*>(login.data()), static_cast<int>(login.size()));
+    expected.resize(static_cast<std::size_t>(n));
+    constexpr std::string_view scheme = "Basic ";
+    return header.size() == scheme.size() + expected.size() &&
+        http_kit::iequals(header.substr(0, scheme.size()), scheme) && header.substr(scheme.size()) == expected;
+}
+
+std::string
+login_reply()
+{
+    std::string const body = "Proxy login required\n";
+    header_list h{{"Content-Type", "text/plain; charset=utf-8"}, {"Date", http_kit::http_date()},
+        {"Proxy-Authenticate", "Basic realm=\"sandbox proxy\""}, {"Content-Length", std::to_string(body.size())}};
+    return http_kit::response_head(407, h) + body;
 }
 
 std::string
@@ -248,6 +271,21 @@ proxy_session::handle(http_kit::received_request& req)
     rec.headers = req.headers;
     rec.body_size = req.body.size();
     auto const index = state_.add_request(rec);
+
+    if(auto const& login = state_.options().login;
+        !login.empty() && !login_matches(req.header("Proxy-Authorization"), login))
+    {
+        if(!co_await drain_body(rec, index))
+            co_return false;
+        rec.body_size = reader_.body_received();
+        rec.reason = "login_required";
+        rec.status = 407;
+        rec.complete = true;
+        state_.update_request(index, rec);
+        if(!co_await reply(login_reply()))
+            co_return false;
+        co_return req.keep_alive;
+    }
 
     auto rw = rewrite_request({req.method, req.target, req.version, req.headers});
     if(!rw.head)

@@ -121,8 +121,29 @@ TEST(denial, may_be_denial_statuses)
 {
     EXPECT_TRUE(mrb::may_be_denial(403));
     EXPECT_TRUE(mrb::may_be_denial(500));
+    EXPECT_TRUE(mrb::may_be_denial(407));
     EXPECT_FALSE(mrb::may_be_denial(200));
     EXPECT_FALSE(mrb::may_be_denial(502));
+}
+
+// A 407 is the proxy refusing the bridge's login (wrong or missing credentials in --proxy): the
+// bridge answers it as proxy_auth_refused, never relays a 407 that the client would not understand.
+TEST(denial, a_407_is_a_refused_login)
+{
+    const auto squid = mrb::recognise_denial(407, "Proxy Authentication Required",
+                                             {{"X-Squid-Error", "ERR_CACHE_ACCESS_DENIED 0"}}, "<html>...");
+    ASSERT_TRUE(squid);
+    EXPECT_TRUE(squid->login_refused);
+    EXPECT_TRUE(squid->certain);
+    EXPECT_EQ(squid->kind, "proxy-auth");
+    EXPECT_EQ(squid->detail, "407 ERR_CACHE_ACCESS_DENIED 0");
+    const auto plain = mrb::recognise_denial(407, "Proxy Authentication Required", {}, "");
+    ASSERT_TRUE(plain);
+    EXPECT_EQ(plain->detail, "407 Proxy Authentication Required");
+    const auto long_reason = mrb::recognise_denial(407, std::string(500, 'r'), {}, "");
+    ASSERT_TRUE(long_reason);
+    EXPECT_LE(long_reason->detail.size(), 200u);
+    EXPECT_FALSE(mrb::recognise_denial(403, "Forbidden", {}, "Blocked by network policy")->login_refused);
 }
 
 } // namespace

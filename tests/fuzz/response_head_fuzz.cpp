@@ -83,8 +83,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         {
             const auto& k = denial->kind;
             FUZZ_CHECK(k == "docker" || k == "docker-legacy" || k == "squid" || k == "tinyproxy" ||
-                           k == "unrecognised-500",
+                           k == "unrecognised-500" || k == "proxy-auth",
                        k);
+            // A 407 behind a proxy is always the proxy refusing the bridge's login, and only a 407 is.
+            FUZZ_CHECK(denial->login_refused == (status == 407), "login_refused for status " + std::to_string(status));
             // Only an unrecognised proxied 500 is a likely, not a certain, denial.
             FUZZ_CHECK(denial->certain == (k != "unrecognised-500"), "certainty of " + k);
             FUZZ_CHECK(k != "unrecognised-500" || status == 500, "unrecognised-500 for status " + std::to_string(status));

@@ -163,7 +163,7 @@ TEST_F(observability, metrics_count_what_the_access_log_says_and_what_the_runner
     }
 
     proxy_->set_policy(rules(false));
-    ASSERT_EQ(send("denied"), 451);
+    ASSERT_EQ(send("denied"), 200); // --error-delivery chat: the denial is a reply carrying the fix
     ++exchanges;
     proxy_->set_policy(rules(true));
 
@@ -188,9 +188,9 @@ TEST_F(observability, metrics_count_what_the_access_log_says_and_what_the_runner
     ASSERT_EQ(scrape.status, 200u);
     auto m = parse_exposition(scrape.body);
     EXPECT_EQ(m["mrb_requests_total{route=\"chat_completions\",code=\"200\"}"], chat_200) << scrape.body;
-    EXPECT_EQ(chat_200, 6u);
+    EXPECT_EQ(chat_200, 7u); // 6 relayed, and the denial delivered as a chat reply
     EXPECT_EQ(m["mrb_requests_total{route=\"models\",code=\"200\"}"], 1);
-    EXPECT_EQ(m["mrb_requests_total{route=\"chat_completions\",code=\"451\"}"], 1);
+    EXPECT_EQ(m["mrb_requests_total{route=\"chat_completions\",code=\"451\"}"], 0);
     EXPECT_EQ(m["mrb_requests_total{route=\"chat_completions\",code=\"502\"}"], 1);
     EXPECT_EQ(m["mrb_failures_total{hop=\"proxy\",kind=\"policy_denial\"}"], 1);
     EXPECT_EQ(m["mrb_failures_total{hop=\"proxy\",kind=\"proxy_refused\"}"], 1);

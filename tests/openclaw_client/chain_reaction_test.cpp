@@ -126,13 +126,51 @@ protected:
 
 }  // namespace
 
-// Issue 12's "done when": a denial costs at most 4 requests, locks no key, the fix is kept for
-// doctor, and the next turn after the rule is added succeeds at once.
-TEST_F(chain, policy_denial_is_451_in_four_requests_without_cooldown_and_the_fix_is_kept)
+// Issue 12's "done when", with the default --error-delivery chat: real OpenClaw shows no
+// provider error text (it renders its own sentence for every status), so a denial of a chat
+// completion comes back as the assistant's reply: one request, the message and the fix on the
+// user's screen, no key locked, the fix kept for doctor, and the next turn after the rule is
+// added succeeds at once.
+TEST_F(chain, policy_denial_is_a_reply_with_the_fix_in_one_request)
 {
     start_runner();
     start_proxy(false);
     ASSERT_TRUE(start_bridge());
+    auto const r = oc::run_turn(client());
+    EXPECT_EQ(r.error, oc::error_class::none) << r.detail << r.user_message;
+    EXPECT_EQ(r.status, 200);
+    EXPECT_EQ(r.requests_sent, 1);
+    EXPECT_EQ(denied_lines(), 1u);
+    EXPECT_EQ(runner_->requests().size(), 0u);
+    EXPECT_EQ(r.exit_code, 0);
+    EXPECT_FALSE(r.key_disabled);
+    EXPECT_NE(r.text.find("blocked the request to localhost:" + std::to_string(runner_->port()) + " by its network policy"),
+              std::string::npos)
+        << r.text;
+    EXPECT_NE(r.text.find("Fix: docker sandbox network proxy <sandbox> --allow-host localhost"), std::string::npos)
+        << r.text;
+    EXPECT_NE(r.text.find("not from the model"), std::string::npos) << r.text;
+
+    auto const j = journal();
+    ASSERT_TRUE(j.is_object() && j.contains("proxy")) << j;
+    EXPECT_EQ(j["proxy"]["status"], 451); // the failure's own status, not the 200 it was carried in
+    EXPECT_EQ(j["proxy"]["kind"], "proxy_denied");
+
+    proxy_->set_policy(rules(true));
+    auto const again = oc::run_turn(client());
+    EXPECT_EQ(again.error, oc::error_class::none) << again.detail << again.user_message;
+    EXPECT_EQ(again.requests_sent, 1);
+    EXPECT_EQ(again.text.find("model-runner-bridge"), std::string::npos) << again.text;
+    EXPECT_FALSE(again.text.empty());
+}
+
+// With --error-delivery status: the HTTP error (451) in at most 4 requests, no key locked, the fix
+// kept for doctor, and the next turn after the rule is added succeeds at once.
+TEST_F(chain, policy_denial_is_451_in_four_requests_without_cooldown_and_the_fix_is_kept)
+{
+    start_runner();
+    start_proxy(false);
+    ASSERT_TRUE(start_bridge({"--error-delivery", "status"}));
     auto const r = oc::run_turn(client());
     EXPECT_EQ(r.status, 451);
     EXPECT_EQ(r.requests_sent, 4);
@@ -219,20 +257,47 @@ TEST_F(chain, a_model_still_loading_does_not_fail_with_the_default_timeouts)
 #ifdef MRB_NODE_MODULES_FOR_CHAIN
 // The real `openai` package reads the bridge's JSON error as an APIError with our message, which
 // is what OpenClaw then shows as "<status> <message>".
-TEST_F(chain, openai_sdk_reads_the_denial_as_an_api_error_with_our_message)
+namespace {
+// Runs one of the node scripts beside this file against the bridge; its output and exit status.
+std::pair<int, std::string> run_node(std::string const& script, std::uint16_t port)
 {
-    start_runner();
-    start_proxy(false);
-    ASSERT_TRUE(start_bridge());
-    std::string const cmd = "NODE_PATH='" MRB_NODE_MODULES_FOR_CHAIN "' timeout 60 node '" MRB_CHAIN_TEST_DIR
-                            "/openai_error_shape.js' " + std::to_string(bridge_->port()) + " 2>&1";
+    std::string const cmd = "NODE_PATH='" MRB_NODE_MODULES_FOR_CHAIN "' timeout 60 node '" MRB_CHAIN_TEST_DIR "/" +
+                            script + "' " + std::to_string(port) + " 2>&1";
     FILE* p = ::popen(cmd.c_str(), "r");
-    ASSERT_NE(p, nullptr);
+    if (p == nullptr)
+        return {-1, "popen failed"};
     std::string out;
     char buf[4096];
     while (auto n = std::fread(buf, 1, sizeof buf, p))
         out.append(buf, n);
-    int const rc = ::pclose(p);
+    return {::pclose(p), out};
+}
+} // namespace
+
+// --error-delivery chat: the SDK reads the denial as an assistant reply, streamed and not, with
+// the marker header.
+TEST_F(chain, openai_sdk_reads_the_chat_delivered_denial_as_a_reply)
+{
+    start_runner();
+    start_proxy(false);
+    ASSERT_TRUE(start_bridge());
+    auto const [rc, out] = run_node("openai_chat_error.js", bridge_->port());
+    ASSERT_EQ(rc, 0) << out;
+    auto const j = json::parse(out);
+    EXPECT_EQ(j["marker"], "sandbox_proxy_denied");
+    EXPECT_EQ(j["finish"], "stop");
+    EXPECT_EQ(j["whole_finish"], "stop");
+    auto const streamed = j["streamed"].get<std::string>();
+    EXPECT_NE(streamed.find("--allow-host localhost"), std::string::npos) << j;
+    EXPECT_EQ(j["whole"], streamed);
+}
+
+TEST_F(chain, openai_sdk_reads_the_denial_as_an_api_error_with_our_message)
+{
+    start_runner();
+    start_proxy(false);
+    ASSERT_TRUE(start_bridge({"--error-delivery", "status"}));
+    auto const [rc, out] = run_node("openai_error_shape.js", bridge_->port());
     ASSERT_EQ(rc, 0) << out;
     auto const j = json::parse(out);
     EXPECT_TRUE(j["api_error"].get<bool>()) << j;
