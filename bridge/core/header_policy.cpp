@@ -143,6 +143,13 @@ void header_policy::rewrite_request(http::request_header<>& header, std::string_
     strip_hop_by_hop(header);
     // The bridge answers `Expect: 100-continue` itself (no deadlock waiting for the proxy's 100).
     header.erase(http::field::expect);
+    address_request(header, origin_form);
+    append_via(header);
+    header.version(11); // keep-alive to the next hop is the HTTP/1.1 default
+}
+
+void header_policy::address_request(http::request_header<>& header, std::string_view origin_form) const
+{
     if (direct_)
         header.target(origin_form);
     else
@@ -150,8 +157,6 @@ void header_policy::rewrite_request(http::request_header<>& header, std::string_
     header.set(http::field::host, target_authority_);
     if (!proxy_authorization_.empty())
         header.set(http::field::proxy_authorization, proxy_authorization_);
-    append_via(header);
-    header.version(11); // keep-alive to the next hop is the HTTP/1.1 default
 }
 
 void header_policy::rewrite_response(http::response_header<>& header) const

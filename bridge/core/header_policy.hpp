@@ -35,6 +35,12 @@ public:
     /// Rewrites a client request head for the next hop (proxy: absolute-form; direct: origin-form).
     void rewrite_request(boost::beast::http::request_header<>& header, std::string_view origin_form) const;
 
+    /// Addresses a request to the target through the next hop: absolute-form through the proxy
+    /// (origin-form when direct), Host = the target, the proxy's Proxy-Authorization. Part of
+    /// rewrite_request; also used alone by the setup commands, which originate their requests
+    /// (so they add no Via: that names intermediaries, RFC 9110 7.6.3).
+    void address_request(boost::beast::http::request_header<>& header, std::string_view origin_form) const;
+
     /// Removes hop-by-hop fields from an upstream response head and appends Via. Framing fields
     /// (Content-Length, Transfer-Encoding) are kept: the caller decides framing towards the client.
     void rewrite_response(boost::beast::http::response_header<>& header) const;

@@ -11,11 +11,11 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/version.hpp>
 
-#include <algorithm>
-#include <cctype>
-
 #include "bridge/core/bridge_config.hpp"
 #include "bridge/core/denial.hpp"
+#include "bridge/core/header_policy.hpp"
+#include "bridge/core/hop_wording.hpp"
+#include "bridge/core/text.hpp"
 
 namespace mrb::setup {
 namespace {
@@ -27,18 +27,6 @@ using tcp = net::ip::tcp;
 using boost::system::error_code;
 
 constexpr std::uint64_t body_limit = 16 * 1024 * 1024;
-
-bool iequals(const std::string& a, const std::string& b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
-           return std::tolower(x) == std::tolower(y);
-         });
-}
-
-std::string seconds(std::chrono::milliseconds d) {
-  if (d.count() % 1000 == 0) return std::to_string(d.count() / 1000) + " s";
-  return std::to_string(d.count()) + " ms";
-}
 
 // The first line of a body, printable and short, for messages.
 std::string first_line(const std::string& body) {
@@ -62,9 +50,9 @@ void run(net::io_context& ioc) {
 bool open_next_hop(const chain_client& client, const bridge_config& config, net::io_context& ioc,
                    beast::tcp_stream& stream, hop_failure& failure) {
   tcp::resolver resolver(ioc);
-  const bool direct = config.direct || !config.proxy;
-  const std::string host = direct ? config.target_host : config.proxy->host;
-  const auto port = std::to_string(direct ? config.target_port : config.proxy->port);
+  const auto hop = config.next_hop();
+  const std::string host = hop.host;
+  const auto port = std::to_string(hop.port);
 
   error_code ec;
   tcp::resolver::results_type endpoints;
@@ -103,49 +91,44 @@ bool open_next_hop(const chain_client& client, const bridge_config& config, net:
 
 const std::string* chain_response::header(const std::string& name) const {
   for (const auto& [k, v] : headers) {
-    if (iequals(k, name)) return &v;
+    if (text::iequals(k, name)) return &v;
   }
   return nullptr;
 }
 
 chain_client::chain_client(const bridge_config& config) : config_(config) {}
 
+// The connection failures and the denial are worded by core (the bridge's replies say the same);
+// the rest are the setup commands' own: the bridge has no such failure.
 hop_failure chain_client::describe(hop_problem problem, const std::string& detail) const {
-  const bool direct = config_.direct || !config_.proxy;
+  const bool direct = !config_.via_proxy();
   const std::string target = config_.target_authority();
-  const std::string proxy = direct ? std::string() : "the sandbox proxy at " + config_.next_hop_authority();
-  const std::string runner = "the Model Runner at " + target;
-  const std::string cause = detail.empty() ? std::string() : " (" + detail + ")";
-  const std::string proxy_fix =
-      "run this inside the Docker sandbox, or point --proxy / HTTP_PROXY at the sandbox proxy "
-      "(default http://host.docker.internal:3128)";
-  const std::string tcp_fix =
-      "docker desktop enable model-runner --tcp " + std::to_string(config_.target_port) + "   (on the host)";
+  const std::string proxy = direct ? std::string() : wording::next_hop(config_);
+  const std::string runner = wording::runner(config_);
+  const std::string cause = wording::with_detail(detail);
   hop_failure f;
   f.problem = problem;
   switch (problem) {
     case hop_problem::proxy_unreachable:
-      f.message = "cannot reach " + (direct ? runner : proxy) + cause;
-      f.fix = direct ? "check --target (" + target + ")" : proxy_fix;
+      f.message = wording::next_hop_failure(failure::proxy_unreachable, config_, detail);
+      f.fix = wording::address_fix(config_);
       break;
     case hop_problem::proxy_refused:
-      f.message = (direct ? runner : proxy) + " refused the connection" + cause;
-      f.fix = direct ? tcp_fix : proxy_fix;
+      f.message = wording::next_hop_failure(failure::proxy_refused, config_, detail);
+      f.fix = wording::address_fix(config_);
       break;
     case hop_problem::proxy_connect_timeout:
-      f.message = "no connection to " + (direct ? runner : proxy) + " within " + seconds(config_.connect_timeout) +
-                  " (--connect-timeout)";
-      f.fix = direct ? tcp_fix : proxy_fix;
+      f.message = wording::next_hop_failure(failure::proxy_connect_timeout, config_, detail);
+      f.fix = wording::address_fix(config_);
       break;
     case hop_problem::proxy_denied:
-      f.message = proxy + " blocked " + target + " by its network policy" + cause;
-      f.fix = "docker sandbox network proxy <sandbox> --allow-host " + config_.target_host +
-              "   (on the host; sbx: sbx policy allow network " + target + ")";
+      f.message = wording::next_hop_failure(failure::proxy_denied, config_, detail);
+      f.fix = wording::allow_fix(config_);
       break;
     case hop_problem::runner_unreachable:
       f.message = direct ? runner + " is not answering" + cause
                          : proxy + " cannot reach " + runner + cause;
-      f.fix = tcp_fix;
+      f.fix = wording::runner_port_fix(config_);
       break;
     case hop_problem::timeout:
       f.message = "no answer from " + runner + (direct ? "" : " through " + proxy) + " in time" + cause;
@@ -171,19 +154,16 @@ std::optional<chain_response> chain_client::request(const std::string& method, c
   net::io_context ioc;
   beast::tcp_stream stream(ioc);
   if (!open_next_hop(*this, config_, ioc, stream, failure)) return std::nullopt;
-  const bool direct = config_.direct || !config_.proxy;
+  const bool direct = !config_.via_proxy();
   error_code ec;
 
-  // Absolute-form through the proxy, exactly like the bridge; origin-form when direct.
-  const std::string target = config_.target_authority();
-  http::request<http::string_body> req{http::string_to_verb(method),
-                                       direct ? path : "http://" + target + path, 11};
-  req.set(http::field::host, target);
+  // Target form, Host and Proxy-Authorization exactly as the bridge sends them.
+  http::request<http::string_body> req;
+  req.method(http::string_to_verb(method));
+  req.version(11);
+  header_policy(config_).address_request(req, path);
   req.set(http::field::user_agent, "model-runner-bridge-setup");
   req.set(http::field::accept, "application/json");
-  if (!direct && !config_.proxy->authorization.empty()) {
-    req.set(http::field::proxy_authorization, config_.proxy->authorization);
-  }
   if (!body.empty() || method == "POST") {
     req.set(http::field::content_type, "application/json");
     req.body() = body;
@@ -201,7 +181,7 @@ std::optional<chain_response> chain_client::request(const std::string& method, c
     run(ioc);
   }
   if (ec == beast::error::timeout) {
-    failure = describe(hop_problem::timeout, "waited " + seconds(timeout));
+    failure = describe(hop_problem::timeout, "waited " + wording::duration(timeout));
     return std::nullopt;
   }
   if (ec == http::error::end_of_stream || ec == net::error::eof || ec == net::error::connection_reset ||
@@ -229,8 +209,7 @@ std::optional<chain_response> chain_client::request(const std::string& method, c
 
 std::optional<hop_failure> chain_client::classify(const chain_response& response) const {
   if (response.status >= 200 && response.status < 300) return std::nullopt;
-  const bool direct = config_.direct || !config_.proxy;
-  if (!direct) {
+  if (config_.via_proxy()) {
     const auto prefix = std::string_view(response.body).substr(0, denial_body_prefix_bytes);
     if (const auto denial = recognise_denial(response.status, response.reason, response.headers, prefix)) {
       return describe(hop_problem::proxy_denied,

@@ -179,6 +179,31 @@ TEST(header_policy, direct_mode_uses_origin_form_and_no_proxy_credentials)
     EXPECT_EQ(count(h, http::field::proxy_authorization), 0u);
 }
 
+// What the setup commands use to address their own requests: the same target form, Host and
+// credentials as a relayed request, and nothing an intermediary would add.
+TEST(header_policy, address_request_sets_target_host_and_credentials_only)
+{
+    mrb::header_policy p(config(true));
+    http::request_header<> h;
+    h.method(http::verb::get);
+    h.version(11);
+    h.set(http::field::user_agent, "model-runner-bridge-setup");
+    p.address_request(h, "/engines/v1/models");
+    EXPECT_EQ(h.target(), "http://localhost:12434/engines/v1/models");
+    EXPECT_EQ(h[http::field::host], "localhost:12434");
+    EXPECT_EQ(h[http::field::proxy_authorization], "Basic dTpw");
+    EXPECT_EQ(h[http::field::user_agent], "model-runner-bridge-setup");
+    EXPECT_EQ(count(h, http::field::via), 0u);
+
+    auto direct = config(true);
+    direct.direct = true;
+    http::request_header<> d;
+    mrb::header_policy(direct).address_request(d, "/models");
+    EXPECT_EQ(d.target(), "/models");
+    EXPECT_EQ(d[http::field::host], "localhost:12434");
+    EXPECT_EQ(count(d, http::field::proxy_authorization), 0u);
+}
+
 TEST(header_policy, response_rewrite)
 {
     mrb::header_policy p(config());
