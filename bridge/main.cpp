@@ -405,7 +405,7 @@ int serve(const mrb::bridge_config& c, bool explicit_admin)
     log.write(mrb::log_level::info, "relaying",
               {{"listen", mrb::bridge_config::bracket(c.listen_host) + ":" + std::to_string(srv.port())},
                {"target", c.target_authority()},
-               {"via", c.direct || !c.proxy ? std::string("direct") : c.proxy->display},
+               {"via", c.via_proxy() ? c.proxy->display : std::string("direct")},
                {"admin", admin ? mrb::bridge_config::bracket(c.admin_host) + ":" + std::to_string(admin->port())
                                : std::string("off")}});
     srv.run();

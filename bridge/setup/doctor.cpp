@@ -41,7 +41,7 @@ doctor::doctor(const bridge_config& config, doctor_options options) : config_(co
 
 doctor_check doctor::check_proxy_variables() const {
   const std::string name = "proxy variables";
-  if (config_.direct || !config_.proxy) return ok(name, "not needed: --direct connects straight to " + config_.target_authority());
+  if (!config_.via_proxy()) return ok(name, "not needed: --direct connects straight to " + config_.target_authority());
   for (const char* var : {"HTTP_PROXY", "http_proxy"}) {
     const auto value = options_.env(var);
     if (value && !value->empty()) return ok(name, std::string(var) + " is set; using " + config_.proxy->display);
@@ -192,7 +192,7 @@ std::vector<doctor_check> doctor::run() const {
     for (; reported < checks.size(); ++reported)
       if (options_.on_check) options_.on_check(checks[reported]);
   };
-  const bool direct = config_.direct || !config_.proxy;
+  const bool direct = !config_.via_proxy();
   checks.push_back(check_proxy_variables());
 
   flush();
