@@ -114,51 +114,67 @@ std::string_view to_string(route_class r) noexcept
     return "other";
 }
 
+namespace {
+
+// One row per failure kind, in failure_kind order: the bridge's own answer it stands for (none for
+// the kinds read from access flags) and its label value in the exposition.
+struct failure_kind_row
+{
+    std::optional<failure> answer;
+    failure_kind kind;
+    std::string_view name;
+};
+
+constexpr failure_kind_row failure_kind_rows[] = {
+    {failure::proxy_refused, failure_kind::proxy_refused, "proxy_refused"},
+    {failure::proxy_unreachable, failure_kind::proxy_unreachable, "proxy_unreachable"},
+    {failure::proxy_connect_timeout, failure_kind::proxy_connect_timeout, "proxy_connect_timeout"},
+    {failure::proxy_reset, failure_kind::proxy_reset, "proxy_reset"},
+    {failure::proxy_bad_response, failure_kind::proxy_bad_response, "proxy_bad_response"},
+    {failure::proxy_timeout, failure_kind::response_header_timeout, "response_header_timeout"},
+    {failure::proxy_denied, failure_kind::policy_denial, "policy_denial"},
+    {failure::proxy_auth_refused, failure_kind::proxy_auth_refused, "proxy_auth_refused"},
+    {failure::bad_request, failure_kind::framing_refusal, "framing_refusal"},
+    {failure::header_too_large, failure_kind::header_too_large, "header_too_large"},
+    {failure::body_too_large, failure_kind::body_too_large, "body_too_large"},
+    {failure::connect_method, failure_kind::connect_method, "connect_method"},
+    {failure::foreign_target, failure_kind::foreign_target, "foreign_target"},
+    {failure::overloaded, failure_kind::overloaded, "overloaded"},
+    {std::nullopt, failure_kind::model_runner_error, "model_runner_error"},
+    {std::nullopt, failure_kind::upstream_cut, "upstream_cut"},
+    {std::nullopt, failure_kind::client_abort, "client_abort"},
+};
+
+constexpr bool rows_follow_kind_order() noexcept
+{
+    std::size_t i = 0;
+    for(const auto& r : failure_kind_rows)
+        if(static_cast<std::size_t>(r.kind) != i++)
+            return false;
+    return i == failure_kind_count;
+}
+static_assert(rows_follow_kind_order(), "one row per failure_kind, in enum order");
+
+} // namespace
+
 std::string_view to_string(failure_kind k) noexcept
 {
-    switch(k)
-    {
-    case failure_kind::proxy_refused: return "proxy_refused";
-    case failure_kind::proxy_unreachable: return "proxy_unreachable";
-    case failure_kind::proxy_connect_timeout: return "proxy_connect_timeout";
-    case failure_kind::proxy_reset: return "proxy_reset";
-    case failure_kind::proxy_bad_response: return "proxy_bad_response";
-    case failure_kind::response_header_timeout: return "response_header_timeout";
-    case failure_kind::policy_denial: return "policy_denial";
-    case failure_kind::proxy_auth_refused: return "proxy_auth_refused";
-    case failure_kind::framing_refusal: return "framing_refusal";
-    case failure_kind::header_too_large: return "header_too_large";
-    case failure_kind::body_too_large: return "body_too_large";
-    case failure_kind::connect_method: return "connect_method";
-    case failure_kind::foreign_target: return "foreign_target";
-    case failure_kind::overloaded: return "overloaded";
-    case failure_kind::model_runner_error: return "model_runner_error";
-    case failure_kind::upstream_cut: return "upstream_cut";
-    case failure_kind::client_abort: return "client_abort";
-    }
-    return "unknown";
+    const auto i = static_cast<std::size_t>(k);
+    return i < failure_kind_count ? failure_kind_rows[i].name : std::string_view("unknown");
+}
+
+std::optional<failure_kind> failure_kind_row_of(failure f) noexcept
+{
+    for(const auto& r : failure_kind_rows)
+        if(r.answer == f)
+            return r.kind;
+    return std::nullopt;
 }
 
 failure_kind failure_kind_of(failure f) noexcept
 {
-    switch(f)
-    {
-    case failure::proxy_refused: return failure_kind::proxy_refused;
-    case failure::proxy_unreachable: return failure_kind::proxy_unreachable;
-    case failure::proxy_connect_timeout: return failure_kind::proxy_connect_timeout;
-    case failure::proxy_reset: return failure_kind::proxy_reset;
-    case failure::proxy_bad_response: return failure_kind::proxy_bad_response;
-    case failure::proxy_timeout: return failure_kind::response_header_timeout;
-    case failure::proxy_denied: return failure_kind::policy_denial;
-    case failure::proxy_auth_refused: return failure_kind::proxy_auth_refused;
-    case failure::bad_request: return failure_kind::framing_refusal;
-    case failure::header_too_large: return failure_kind::header_too_large;
-    case failure::body_too_large: return failure_kind::body_too_large;
-    case failure::connect_method: return failure_kind::connect_method;
-    case failure::foreign_target: return failure_kind::foreign_target;
-    case failure::overloaded: return failure_kind::overloaded;
-    }
-    return failure_kind::proxy_bad_response;
+    // A failure without a row is a bug that metrics_test catches; count it as a protocol error.
+    return failure_kind_row_of(f).value_or(failure_kind::proxy_bad_response);
 }
 
 std::optional<failure> failure_from_string(std::string_view name) noexcept

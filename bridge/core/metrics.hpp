@@ -60,6 +60,8 @@ enum class failure_kind : std::uint8_t
 inline constexpr std::size_t failure_kind_count = 17;
 std::string_view to_string(failure_kind k) noexcept;
 failure_kind failure_kind_of(failure f) noexcept;
+/// The kind whose row in the failure table names `f`; nullopt when the table has no such row.
+std::optional<failure_kind> failure_kind_row_of(failure f) noexcept;
 /// The failure named by to_string(failure) ("proxy_denied"); nullopt for any other text.
 std::optional<failure> failure_from_string(std::string_view name) noexcept;
 

@@ -11,6 +11,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <thread>
 
 namespace mrb {
@@ -73,6 +74,32 @@ TEST(metrics, each_exchange_counts_as_at_most_one_failure_of_one_hop)
     };
     for(const auto& row : rows)
         EXPECT_EQ(failure_of(row.sample), row.expected) << row.name;
+}
+
+// The failure table (core/metrics.cpp) has a row for every failure the bridge can answer with:
+// a new enum value without one fails here, not as a miscounted metric. error_reply's to_string
+// names every value (the compiler warns on a missing case) and says "unknown" past the last.
+TEST(metrics, every_failure_has_a_row_in_the_failure_table)
+{
+    int values = 0;
+    for(int i = 0; to_string(static_cast<failure>(i)) != "unknown"; ++i, ++values)
+    {
+        const auto f = static_cast<failure>(i);
+        const auto kind = failure_kind_row_of(f);
+        ASSERT_TRUE(kind.has_value()) << to_string(f);
+        EXPECT_EQ(failure_kind_of(f), *kind) << to_string(f);
+    }
+    EXPECT_GE(values, 14);
+    // And every kind has its own name.
+    std::set<std::string_view> names;
+    for(std::size_t k = 0; k < failure_kind_count; ++k)
+        names.insert(to_string(static_cast<failure_kind>(k)));
+    EXPECT_EQ(names.size(), failure_kind_count);
+    EXPECT_EQ(names.count("unknown"), 0u);
+    EXPECT_EQ(to_string(failure::proxy_denied), "proxy_denied");
+    EXPECT_EQ(to_string(failure_kind_of(failure::proxy_denied)), "policy_denial");
+    EXPECT_EQ(to_string(failure_kind_of(failure::bad_request)), "framing_refusal");
+    EXPECT_EQ(to_string(failure_kind_of(failure::proxy_timeout)), "response_header_timeout");
 }
 
 TEST(metrics, shards_fold_into_one_snapshot)
