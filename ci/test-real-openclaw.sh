@@ -88,7 +88,11 @@ start_case() {  # CASE DIR
   if [[ $1 == chain_denial* ]]; then
     local delivery=chat
     [ "$1" = chain_denial_status ] && delivery=status
-    "$runner" --port 0 --prefill-rate 0 >"$2/runner.out" 2>&1 & pids+=($!)
+    # OpenClaw's request is ~53 KB (about 13k tokens by the fake's estimate): over smollm2's 8192
+    # default context, so the runner serves it with a 32k context (docker model configure
+    # --context-size 32768), as a user of real OpenClaw must.
+    printf '{"models":[{"name":"ai/smollm2","context_size":32768}]}' >"$2/runner.json"
+    "$runner" --port 0 --prefill-rate 0 --config "$2/runner.json" >"$2/runner.out" 2>&1 & pids+=($!)
     rport=$(wait_port "$2/runner.out") || return 1
     "$proxy" --port 0 --policy deny --allow-host api.example.com:443 --network-log "$log" >"$2/proxy.out" 2>&1 & proxy_pid=$!
     pids+=($proxy_pid)
