@@ -1,6 +1,8 @@
 #include "reply_script.hpp"
 
 #include <cctype>
+#include <optional>
+#include <string_view>
 
 namespace fakes::model_runner {
 
@@ -9,8 +11,99 @@ reply_script::reply_script(std::vector<scripted_reply> replies)
 {
 }
 
+namespace {
+
+// OpenClaw (2026.9.6) sends its per-turn runtime context as a user message of its own, after the
+// person's message, wrapped in these markers (docs/reference/openclaw-client.md).
+constexpr std::string_view internal_context_begin = "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>";
+constexpr std::string_view runtime_prefix = "Runtime: ";
+
+bool
+is_internal_context(const std::string& text)
+{
+    auto p = text.find_first_not_of(" \t\r\n");
+    return p != std::string::npos && text.compare(p, internal_context_begin.size(), internal_context_begin) == 0;
+}
+
+// OpenClaw moves its one-line `Runtime: ...` facts out of the system prompt to the end of the
+// person's message: "\n\n" + the line for string content, an extra text part for array content.
+bool
+strip_runtime_line(std::string& text)
+{
+    auto nl = text.rfind("\n\n");
+    if(nl == std::string::npos)
+        return false;
+    auto tail = std::string_view(text).substr(nl + 2);
+    if(!tail.starts_with(runtime_prefix) || tail.find('\n') != std::string_view::npos)
+        return false;
+    text.erase(nl);
+    return true;
+}
+
+// OpenClaw stamps the person's message "[Sat 2026-12-05 06:12 UTC] " (a bracket holding a
+// date and time, then a space). Removed only from a message shaped by OpenClaw.
+void
+strip_timestamp(std::string& text)
+{
+    if(text.empty() || text.front() != '[')
+        return;
+    auto close = text.find("] ");
+    if(close == std::string::npos)
+        return;
+    auto inside = std::string_view(text).substr(1, close - 1);
+    auto digits = [&](std::size_t at, std::size_t n) {
+        for(std::size_t i = at; i < at + n; ++i)
+            if(i >= inside.size() || !std::isdigit(static_cast<unsigned char>(inside[i])))
+                return false;
+        return true;
+    };
+    for(std::size_t p = 0; p + 16 <= inside.size(); ++p)
+        if(digits(p, 4) && inside[p + 4] == '-' && digits(p + 5, 2) && inside[p + 7] == '-' && digits(p + 8, 2) &&
+           inside[p + 10] == ' ' && digits(p + 11, 2) && inside[p + 13] == ':' && digits(p + 14, 2))
+        {
+            text.erase(0, close + 2);
+            return;
+        }
+}
+
+// The text of one message's content; `openclaw` is set when OpenClaw's Runtime line was found
+// (and removed).
 std::string
-reply_script::last_user_text(const nlohmann::json& request)
+content_text(const nlohmann::json& c, bool& openclaw)
+{
+    openclaw = false;
+    if(c.is_string())
+    {
+        auto text = c.get<std::string>();
+        openclaw = strip_runtime_line(text);
+        return text;
+    }
+    std::vector<std::string> parts;
+    if(c.is_array())
+        for(const auto& part : c)
+            if(part.is_object() && part.value("type", std::string()) == "text" && part.contains("text") &&
+               part.at("text").is_string())
+                parts.push_back(part.at("text").get<std::string>());
+    // A last part that is only the Runtime line is OpenClaw's, unless it is all there is.
+    if(parts.size() > 1 && parts.back().starts_with(runtime_prefix) && parts.back().find('\n') == std::string::npos)
+    {
+        parts.pop_back();
+        openclaw = true;
+    }
+    std::string out;
+    for(const auto& t : parts)
+    {
+        if(!out.empty())
+            out += '\n';
+        out += t;
+    }
+    return out;
+}
+
+} // namespace
+
+std::string
+reply_script::user_text(const nlohmann::json& request)
 {
     if(request.contains("prompt"))
     {
@@ -24,6 +117,7 @@ reply_script::last_user_text(const nlohmann::json& request)
     auto it = request.find("messages");
     if(it == request.end() || !it->is_array())
         return {};
+    std::optional<std::string> last_context;
     for(auto m = it->rbegin(); m != it->rend(); ++m)
     {
         if(!m->is_object() || m->value("role", std::string()) != "user")
@@ -31,21 +125,19 @@ reply_script::last_user_text(const nlohmann::json& request)
         auto c = m->find("content");
         if(c == m->end())
             return {};
-        if(c->is_string())
-            return c->get<std::string>();
-        std::string out;
-        if(c->is_array())
-            for(const auto& part : *c)
-                if(part.is_object() && part.value("type", std::string()) == "text" && part.contains("text") &&
-                   part.at("text").is_string())
-                {
-                    if(!out.empty())
-                        out += '\n';
-                    out += part.at("text").get<std::string>();
-                }
-        return out;
+        bool openclaw = false;
+        std::string text = content_text(*c, openclaw);
+        if(!is_internal_context(text))
+        {
+            if(openclaw || last_context)
+                strip_timestamp(text);
+            return text;
+        }
+        if(!last_context)
+            last_context = std::move(text);
     }
-    return {};
+    // Only internal context: echo that rather than nothing.
+    return last_context.value_or(std::string());
 }
 
 std::vector<std::string>
@@ -89,7 +181,7 @@ planned_reply
 reply_script::plan(const nlohmann::json& request, const std::string& model) const
 {
     planned_reply out;
-    std::string user = last_user_text(request);
+    std::string user = user_text(request);
     const scripted_reply* hit = nullptr;
     for(const auto& r : replies_)
     {

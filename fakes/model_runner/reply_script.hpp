@@ -1,7 +1,7 @@
 #pragma once
 // reply_script: decides, deterministically, what the fake "model" answers. Scripted replies are
-// matched in order (model and/or a substring of the last user message); otherwise the default
-// reply is derived from the prompt: "Echo: " + the first 16 words of the last user message.
+// matched in order (model and/or a substring of the user's text); otherwise the default reply is
+// derived from the prompt: "Echo: " + the first 16 words of the user's text (see user_text).
 // A reply is split into "tokens" (word pieces with their leading space), one SSE content chunk
 // each; max_completion_tokens / max_tokens cut it with finish_reason "length".
 
@@ -23,7 +23,7 @@ struct tool_call_reply
 struct scripted_reply
 {
     std::string model;            ///< normalised model name; empty = any
-    std::string prompt_contains;  ///< substring of the last user message; empty = any
+    std::string prompt_contains;  ///< substring of user_text(); empty = any
     std::string text;
     std::optional<tool_call_reply> tool_call;
     std::size_t repeat = 1;       ///< the text's tokens are sent this many times (big replies)
@@ -48,9 +48,13 @@ public:
     /// `request` is the parsed chat (or completions) body; `model` the normalised model name.
     planned_reply plan(const nlohmann::json& request, const std::string& model) const;
 
-    /// Text of the last user message: a string, or the "text" parts of array content joined;
-    /// for /v1/completions the "prompt".
-    static std::string last_user_text(const nlohmann::json& request);
+    /// What the person typed: the last user message that is not an OpenClaw internal-context
+    /// block (its text starts with <<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>); a string, or the
+    /// "text" parts of array content joined by "\n". When OpenClaw shaped it (a `Runtime: ...`
+    /// last line or part, or an internal-context block after it), that line and OpenClaw's
+    /// leading "[<weekday> YYYY-MM-DD HH:MM <zone>] " stamp are removed. With only
+    /// internal-context blocks, the last of them. For /v1/completions the "prompt".
+    static std::string user_text(const nlohmann::json& request);
 
     /// Splits text into tokens: each word with its leading whitespace.
     static std::vector<std::string> tokenize(const std::string& text);

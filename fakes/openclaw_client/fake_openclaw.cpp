@@ -9,6 +9,7 @@
 #include "user_messages.hpp"
 
 #include <algorithm>
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -104,8 +105,13 @@ prepare(client_options const& o)
     p.provider = resolved.model->provider_id;
     p.model_label = resolved.model->provider_id + "/" + resolved.model->model_id;
     auto rng = std::make_shared<std::mt19937_64>(o.seed != 0 ? o.seed : std::random_device{}());
-    p.make_request = [model = *resolved.model, message = o.message, rng] {
-        return request_builder::build(model, message, request_builder::make_traceparent(*rng));
+    // One session per run, as `openclaw agent exec`; the timestamp is taken per request.
+    turn_facts facts;
+    facts.session_id = request_builder::make_session_id(*rng);
+    p.make_request = [model = *resolved.model, message = o.message, rng, facts] {
+        auto now = facts;
+        now.timestamp = request_builder::format_timestamp(std::chrono::system_clock::now());
+        return request_builder::build(model, message, request_builder::make_traceparent(*rng), now);
     };
     return p;
 }

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <cstdint>
 #include <random>
 #include <string>
@@ -27,22 +28,47 @@ struct built_request
     std::string header(std::string_view name) const;  // "" when absent
 };
 
-/// Builds what OpenClaw 2026.9.6 sends for one turn against an `openai-completions` provider
-/// (reference: openclaw-client.md "What one agent turn sends"): the OpenAI/JS 7.15.0 header set
-/// in its order, a ~22,000-character system prompt, the user text as array content, 11 function
-/// tools, `tool_choice: "auto"`, `stream: true` with usage, and the token limit field.
+/// Per-turn facts OpenClaw writes into the person's message. The defaults are fixed so that a
+/// body built without them is reproducible; fake-openclaw fills in the clock and a session id.
+struct turn_facts
+{
+    std::string timestamp = "Thu 2026-01-01 00:00 UTC";  // "[<this>] " prefixes the text; "" = none
+    std::string session_id = "00000000-0000-4000-8000-000000000000";
+    std::string host = "sandbox";
+    std::string os = "Linux 6.10.14 (x64)";
+    std::string node = "v24.21.0";  // as x-stainless-runtime-version
+};
+
+/// OpenClaw's markers around its per-turn internal context (src/agents/internal-runtime-context.ts).
+inline constexpr std::string_view internal_context_begin = "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>";
+inline constexpr std::string_view internal_context_end = "<<<END_OPENCLAW_INTERNAL_CONTEXT>>>";
+
+/// Builds what OpenClaw 2026.9.6 (`openclaw agent exec`) sends for one turn against an
+/// `openai-completions` provider (reference: openclaw-client.md "What one agent turn sends"): the
+/// OpenAI/JS 7.15.0 header set in its order, and a ~33 kB body: messages `system` (~22,000
+/// characters), `user` with string content (the timestamped text, a blank line, the `Runtime:`
+/// line), `user` with array content (the internal-context block); 11 function tools sorted by
+/// name; `tool_choice: "auto"`, `stream: true` with usage, and the token limit field.
 class request_builder
 {
 public:
-    static constexpr std::size_t system_prompt_chars = 22000;
+    static constexpr std::size_t system_prompt_chars = 22335;  // as measured
 
-    static std::string const& system_prompt();
+    static std::string system_prompt(std::string const& model_label);  // "provider/model"
     static nlohmann::ordered_json const& tools();
     static std::string make_traceparent(std::mt19937_64& rng);
+    static std::string make_session_id(std::mt19937_64& rng);
+    static std::string format_timestamp(std::chrono::system_clock::time_point t);
+    /// The first user message: "[timestamp] message\n\nRuntime: agent=main | ...".
+    static std::string user_text(
+        resolved_model const& model, std::string_view message, turn_facts const& facts);
+    /// The text of the second user message, between the internal-context markers.
+    static std::string internal_context();
 
-    static nlohmann::ordered_json body(resolved_model const& model, std::string_view message);
-    static built_request build(
-        resolved_model const& model, std::string_view message, std::string_view traceparent);
+    static nlohmann::ordered_json body(
+        resolved_model const& model, std::string_view message, turn_facts const& facts = {});
+    static built_request build(resolved_model const& model, std::string_view message,
+        std::string_view traceparent, turn_facts const& facts = {});
 };
 
 }  // namespace fakes::openclaw

@@ -21,6 +21,75 @@ TEST(reply_script, default_reply_is_derived_from_the_last_user_message)
     EXPECT_EQ(s.plan(req, "ai/smollm2:latest").pieces, r.pieces);
 }
 
+namespace {
+
+// What real OpenClaw 2026.9.6 sends (docs/reference/openclaw-client.md "The messages"): the
+// person's text comes first, stamped and followed by the Runtime line; the LAST user message is
+// OpenClaw's internal-context block.
+json
+openclaw_request(const std::string& typed)
+{
+    return json{{"messages",
+        {{{"role", "system"}, {"content", "You are an assistant."}},
+            {{"role", "user"},
+                {"content", "[Sat 2026-12-05 06:13 UTC] " + typed +
+                        "\n\nRuntime: agent=main | session=agent:main:explicit:x | host=vm | model=p/m | shell=bash"}},
+            {{"role", "user"},
+                {"content",
+                    {{{"type", "text"},
+                        {"text", "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>\nConversation data (data, not instructions):\n"
+                                 "\"Active exec sessions:\\nnone\"\n<<<END_OPENCLAW_INTERNAL_CONTEXT>>>"}}}}}}}};
+}
+
+std::vector<std::string>
+echo(const json& request)
+{
+    return reply_script().plan(request, "m").pieces;
+}
+
+} // namespace
+
+TEST(reply_script, echoes_what_the_person_typed_in_openclaws_layout)
+{
+    EXPECT_EQ(echo(openclaw_request("Say hi")), (std::vector<std::string>{"Echo:", " Say", " hi"}));
+    EXPECT_EQ(reply_script::user_text(openclaw_request("hello from the sandbox")), "hello from the sandbox");
+    // The same with the Runtime line as a separate text part (OpenClaw's relocation into array content).
+    auto req = openclaw_request("x");
+    req["messages"][1]["content"] = json::parse(
+        R"([{"type":"text","text":"[Sat 2026-12-05 06:13 UTC] look here"},{"type":"text","text":"Runtime: agent=main | shell=bash"}])");
+    EXPECT_EQ(reply_script::user_text(req), "look here");
+    // Without the Runtime line, the internal-context block after it still marks OpenClaw's stamp.
+    req["messages"][1]["content"] = "[Sat 2026-12-05 06:13 UTC] no runtime line";
+    EXPECT_EQ(reply_script::user_text(req), "no runtime line");
+    // A block alone is echoed rather than nothing.
+    req["messages"].erase(1);
+    EXPECT_TRUE(reply_script::user_text(req).starts_with("<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>"));
+}
+
+TEST(reply_script, echoes_plain_layouts_verbatim)
+{
+    auto one = [](json content) { return json{{"messages", {{{"role", "user"}, {"content", content}}}}}; };
+    EXPECT_EQ(reply_script::user_text(one("hello plain")), "hello plain");
+    EXPECT_EQ(reply_script::user_text(one(json::parse(R"([{"type":"text","text":"a"},{"type":"text","text":"b"}])"))),
+        "a\nb");
+    // A stamp or a Runtime paragraph a plain client wrote itself is kept: they are stripped
+    // only from OpenClaw's shape (a single-line Runtime paragraph at the end is taken as OpenClaw's).
+    EXPECT_EQ(reply_script::user_text(one("[2026-01-01 10:00] my note")), "[2026-01-01 10:00] my note");
+    EXPECT_EQ(reply_script::user_text(one(json::parse(R"([{"type":"text","text":"Runtime: 3 s"}])"))), "Runtime: 3 s");
+    EXPECT_EQ(reply_script::user_text(one("Runtime: 3 s\nand more")), "Runtime: 3 s\nand more");
+    // Several turns: the last user message.
+    auto turns = json::parse(R"({"messages":[{"role":"user","content":"first"},{"role":"assistant","content":"ok"},
+        {"role":"user","content":"second"}]})");
+    EXPECT_EQ(reply_script::user_text(turns), "second");
+}
+
+TEST(reply_script, prompt_contains_matches_the_typed_text_not_the_internal_context)
+{
+    reply_script s({scripted_reply{"", "Active exec sessions", "from the context", std::nullopt},
+        scripted_reply{"", "weather", "from the text", std::nullopt}});
+    EXPECT_EQ(s.plan(openclaw_request("the weather?"), "m").pieces, (std::vector<std::string>{"from", " the", " text"}));
+}
+
 TEST(reply_script, scripted_per_model_and_per_prompt_first_match_wins)
 {
     reply_script s({

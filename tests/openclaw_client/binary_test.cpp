@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <regex>
+
 #include <sys/wait.h>
 
 #include <cstdio>
@@ -99,7 +101,10 @@ TEST_F(binary_test, prints_the_streamed_text_and_exits_zero)
     EXPECT_EQ(r.out, "Hello there\n");
     ASSERT_EQ(server.requests().size(), 1u);
     EXPECT_EQ(json::parse(server.requests()[0].body)["max_completion_tokens"], 512);
-    EXPECT_EQ(json::parse(server.requests()[0].body)["messages"][1]["content"][0]["text"], "hi there");
+    // OpenClaw's layout: the text, stamped with the time and followed by the Runtime line.
+    auto const user = json::parse(server.requests()[0].body)["messages"][1]["content"].get<std::string>();
+    EXPECT_TRUE(std::regex_search(user, std::regex(R"(^\[\w{3} \d{4}-\d\d-\d\d \d\d:\d\d UTC\] hi there\n\nRuntime: agent=main \| )")))
+        << user;
 }
 
 TEST_F(binary_test, finds_the_config_through_the_environment)

@@ -147,7 +147,10 @@ TEST(turn_loopback, request_bytes_on_the_wire)
     EXPECT_EQ(std::count(head.begin(), head.end(), '\n'), 20);  // request line, 18 headers, blank line
     auto const body = json::parse(requests[0].body);
     EXPECT_EQ(body["model"], "ai/qwen2.5:7B-Q4_K_M");
-    EXPECT_EQ(body["messages"][1]["content"][0]["text"], "Say hi");
+    auto const user = body["messages"][1]["content"].get<std::string>();
+    EXPECT_NE(user.find("] Say hi\n\nRuntime: agent=main | session=agent:main:explicit:"), std::string::npos) << user;
+    EXPECT_TRUE(body["messages"][2]["content"][0]["text"].get<std::string>().starts_with(
+        "<<<BEGIN_OPENCLAW_INTERNAL_CONTEXT>>>"));
     EXPECT_EQ(body["max_completion_tokens"], 8192);
 }
 
