@@ -125,6 +125,15 @@ user_messages::for_failure(error_class c, int http_status, std::string const& bo
 
     user_outcome o;
     o.exit_code = 1;
+    // A prompt over the model's context (llama.cpp: `request (N tokens) exceeds the available
+    // context size (M tokens)`, type exceed_context_size_error). Measured 2026-12-05 with real
+    // OpenClaw 2026.9.6 (its ~53 KB request against smollm2's 8192 tokens): 1 request, its
+    // compaction finds nothing to compact in a short session, this text, exit 1. OpenClaw's own
+    // rule is a table of patterns (context-overflow-tables.ts); the fake keeps llama.cpp's words.
+    if (http_status == 400 && (contains(body, "exceed_context_size_error") ||
+                               (contains(error_message(body), "context") && contains(error_message(body), "exceed"))))
+        return once("Context overflow: prompt too large for the model. Try /reset (or /new) to start a fresh session, "
+                    "or use a larger-context model.");
     if (http_status == 400 || http_status == 422)
         return once("LLM request failed: provider rejected the request schema or tool payload.");
     if (http_status == 401 || http_status == 403)

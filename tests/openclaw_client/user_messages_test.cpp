@@ -57,6 +57,20 @@ TEST(user_messages, reference_table_rows)
         "Invalid config: x:1:2");
 }
 
+// Measured with real OpenClaw 2026.9.6 against the fake runner's llama.cpp overflow error.
+TEST(user_messages, a_context_overflow_400_is_not_a_schema_rejection)
+{
+    auto const body = std::string(R"({"error":{"code":400,"message":"request (13403 tokens) exceeds the available )") +
+                      R"(context size (8192 tokens), try increasing it","type":"exceed_context_size_error"}})";
+    auto o = oc::user_messages::for_failure(error_class::http_status, 400, body);
+    EXPECT_EQ(o.message, "Context overflow: prompt too large for the model. Try /reset (or /new) to start a fresh "
+                         "session, or use a larger-context model.");
+    EXPECT_EQ(o.exit_code, 1);
+    EXPECT_FALSE(o.retryable());
+    o = oc::user_messages::for_failure(error_class::http_status, 400, R"({"error":{"message":"bad tools"}})");
+    EXPECT_EQ(o.message, "LLM request failed: provider rejected the request schema or tool payload.");
+}
+
 TEST(options_from_json, reads_every_key_and_rejects_unknown_ones)
 {
     auto const o = oc::options_from_json(nlohmann::json::parse(R"({
