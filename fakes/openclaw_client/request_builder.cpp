@@ -43,7 +43,7 @@ with(oj p, char const* key, oj value)
 // Shaped like OpenClaw's agent prompt in `agent exec` mode (its section order: tooling, tool
 // schemas, call style, safety, runtime context, skills, memory, workspace, project files,
 // temporal context, output, messaging, runtime); the wording is ours. What matters to the chain
-// is the size, ~22,000 characters, and that the one-line Runtime facts are NOT here: OpenClaw
+// is the size, 22,335 characters as measured, and that the one-line Runtime facts are NOT here: OpenClaw
 // moves them to the end of the person's message.
 std::string
 build_system_prompt(std::string const& model_label)
@@ -82,8 +82,13 @@ build_system_prompt(std::string const& model_label)
                   "Summarise what changed at the end of each turn, and never invent file "
                   "contents, command output or URLs you have not fetched.\n";
     }
-    filler.resize(request_builder::system_prompt_chars - head.size() - tail.size());
-    filler.back() = '\n';
+    // An absurdly long model name only makes the prompt longer.
+    auto const want = request_builder::system_prompt_chars;
+    auto const fixed = head.size() + tail.size();
+    auto const room = want > fixed ? want - fixed : 0;
+    filler.resize(room);
+    if (!filler.empty())
+        filler.back() = '\n';
     return head + filler + tail;
 }
 

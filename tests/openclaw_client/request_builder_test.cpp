@@ -203,3 +203,11 @@ TEST(request_builder, traceparent_is_w3c_shaped_and_seeded)
     EXPECT_EQ(t, oc::request_builder::make_traceparent(b));
     EXPECT_NE(t, oc::request_builder::make_traceparent(a));
 }
+
+TEST(request_builder, a_very_long_model_name_only_lengthens_the_system_prompt)
+{
+    auto m = model();
+    m.model_id = std::string(30000, 'm');
+    auto const body = oc::request_builder::body(m, "x");
+    EXPECT_GT(body["messages"][0]["content"].get<std::string>().size(), 30000u);
+}
