@@ -71,7 +71,8 @@ void evaluate_targets(json& doc) {
         if (!std::isnan(r)) ratios[name] = r;
         return r;
     };
-    add_target(targets, "throughput c=32, bridge+fake proxy / fake proxy alone (c/b)", ratio("c/b", rps("c"), rps("b")), "x", 0.9, true);
+    // Issue 14: the proxy path's floor is the proxy itself; the bridge in front may cost 5 % of it.
+    add_target(targets, "throughput c=32, bridge+fake proxy / fake proxy alone (c/b)", ratio("c/b", rps("c"), rps("b")), "x", 0.95, true);
     add_target(targets, "throughput c=32, bridge+Squid / Squid alone (c'/b')", ratio("c'/b'", rps("c'"), rps("b'")), "x", 0.9, true);
     add_target(targets, "throughput c=32, bridge --direct / direct (e/a)", ratio("e/a", rps("e"), rps("a")), "x", 0.5, true);
     add_target(targets, "throughput c=32, bridge / seed via fake proxy (c/d)", ratio("c/d", rps("c"), rps("d")), "x", 2.5, true);
@@ -87,11 +88,13 @@ void evaluate_targets(json& doc) {
     add_target(targets, "latency added c=1 p50, metrics on vs off (e vs m)", added("small_c1", "e", "m", "p50_us"), "us", 5, false);
     add_target(targets, "SSE added per-event delay p50, metrics on vs off (e vs m)",
                added("sse", "e", "m", "event_delay_p50_us"), "us", 5, false);
-    for (auto [p, b, label] : {std::tuple{"c", "b", "bridge+fake proxy vs fake proxy"},
-                               std::tuple{"c'", "b'", "bridge+Squid vs Squid"},
-                               std::tuple{"e", "a", "bridge --direct vs direct"}}) {
+    // Issue 14: through the fake proxy the bridge may add at most 50 us at p99 (c - b); Squid and the
+    // direct path keep the older 150 us.
+    for (auto [p, b, label, p99_limit] : {std::tuple{"c", "b", "bridge+fake proxy vs fake proxy", 50.0},
+                                          std::tuple{"c'", "b'", "bridge+Squid vs Squid", 150.0},
+                                          std::tuple{"e", "a", "bridge --direct vs direct", 150.0}}) {
         add_target(targets, std::string("latency added c=1 p50, ") + label, added("small_c1", p, b, "p50_us"), "us", 30, false);
-        add_target(targets, std::string("latency added c=1 p99, ") + label, added("small_c1", p, b, "p99_us"), "us", 150, false);
+        add_target(targets, std::string("latency added c=1 p99, ") + label, added("small_c1", p, b, "p99_us"), "us", p99_limit, false);
     }
     for (auto [p, b, label] : {std::tuple{"c", "b", "bridge+fake proxy vs fake proxy"},
                                std::tuple{"c'", "b'", "bridge+Squid vs Squid"},
