@@ -698,13 +698,26 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
 
     rec.status = status;
     state_.update_request(index, rec);
-    if(!co_await reply(http_kit::response_head(static_cast<int>(status), fields)))
+    std::string out_head = http_kit::response_head(static_cast<int>(status), fields);
+    std::uint64_t sent = 0;
+    error_code first_ec;
+    if(mode == framing::length && !now_faults.buffer_responses && !now_faults.reset_after_bytes &&
+        upstream_->buffer.size() > 0)
+    {
+        // Body bytes that came with the head go out in the same write, as the buffered writers of
+        // real proxies send them: a head written alone costs the next hop a wake-up and a write
+        // of its own. Only what is already buffered: nothing is waited for before the head.
+        auto [ec, got] = co_await read_some();
+        out_head.append(buf.data(), got);
+        sent = got;
+        first_ec = ec;
+    }
+    if(!co_await reply(std::move(out_head)))
     {
         close_upstream();
         co_return false;
     }
 
-    std::uint64_t sent = 0;
     // Writes body bytes with the reset fault applied; false when the client is gone or reset.
     auto send_body = [&](std::string_view data) -> net::awaitable<bool> {
         bool reset = false;
@@ -731,6 +744,12 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
     };
 
     bool ok = true;
+    if(first_ec)
+    {
+        rec.error = "upstream failed mid-response: " + first_ec.message();
+        closed_by_ = "proxy";
+        ok = false;
+    }
     if(mode == framing::length && now_faults.buffer_responses)
         ok = co_await send_body(buffered);
     else if(mode != framing::none)

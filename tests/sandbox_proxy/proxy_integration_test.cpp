@@ -8,9 +8,15 @@
 #include "loopback_port.hpp"
 #include "raw_client.hpp"
 #include "scripted_upstream.hpp"
+#include "tcp_segments.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -184,6 +190,43 @@ TEST(sandbox_proxy_forwarding, keep_alive_on_both_sides)
     ASSERT_TRUE(proxy.wait_for_completed_requests(2, wait));
     EXPECT_FALSE(proxy.requests()[0].upstream_reused);
     EXPECT_TRUE(proxy.requests()[1].upstream_reused);
+}
+
+// Issue 14: a body that arrived with its head goes to the client in the head's write. Written
+// apart, the next hop (the bridge) woke, read and wrote twice per small response. Counted as TCP
+// segments at the client (one per proxy write on loopback with TCP_NODELAY); before the fix the
+// response came in two.
+TEST(sandbox_proxy_forwarding, a_body_that_came_with_its_head_goes_out_in_the_same_write)
+{
+    scripted_upstream up({{step::read_request(), step::send(ok_response(std::string(300, 'x'))),
+        step::stall()}});
+    fake_sandbox_proxy proxy(allow_localhost());
+    proxy.start();
+    int const fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(proxy.port());
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    timeval tv{5, 0}; // every read below waits at most 5 s
+    ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr), 0);
+    auto const before = testing::data_segments_in(fd);
+    ASSERT_TRUE(before);
+    std::string const request = get(local(up.port()));
+    ASSERT_EQ(::send(fd, request.data(), request.size(), MSG_NOSIGNAL), static_cast<ssize_t>(request.size()));
+    std::string got;
+    char buf[4096];
+    while(got.find(std::string(300, 'x')) == std::string::npos)
+    {
+        auto const n = ::recv(fd, buf, sizeof buf, 0);
+        ASSERT_GT(n, 0) << "the response did not arrive whole";
+        got.append(buf, static_cast<std::size_t>(n));
+    }
+    auto const after = testing::data_segments_in(fd);
+    ::close(fd);
+    ASSERT_TRUE(after);
+    EXPECT_EQ(*after - *before, 1u) << "the response head and its body came in separate writes";
 }
 
 TEST(sandbox_proxy_forwarding, sse_is_streamed_unbuffered)
