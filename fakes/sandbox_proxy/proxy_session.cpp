@@ -702,7 +702,7 @@ proxy_session::forward(http_kit::received_request& req, upstream_request_head& h
     std::uint64_t sent = 0;
     error_code first_ec;
     if(mode == framing::length && !now_faults.buffer_responses && !now_faults.reset_after_bytes &&
-        upstream_->buffer.size() > 0)
+        !p->is_done() && upstream_->buffer.size() > 0)
     {
         // Body bytes that came with the head go out in the same write, as the buffered writers of
         // real proxies send them: a head written alone costs the next hop a wake-up and a write
