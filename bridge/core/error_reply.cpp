@@ -1,23 +1,14 @@
 #include "error_reply.hpp"
 
 #include "bridge_config.hpp"
+#include "hop_wording.hpp"
 
 #include <nlohmann/json.hpp>
 
 namespace mrb {
 namespace {
 
-std::string seconds(std::chrono::milliseconds d)
-{
-    if (d.count() % 1000 == 0)
-        return std::to_string(d.count() / 1000) + " s";
-    return std::to_string(d.count()) + " ms";
-}
-
-std::string with_detail(std::string_view detail)
-{
-    return detail.empty() ? std::string() : " (" + std::string(detail) + ")";
-}
+using wording::with_detail;
 
 // The fix, when a case has one, is set after.
 error_reply reply(unsigned status, std::string type, std::string code, std::string message)
@@ -58,50 +49,42 @@ std::string_view reason_phrase(unsigned status) noexcept
 
 error_reply make_error_reply(failure what, const bridge_config& config, std::string_view detail)
 {
-    const bool direct = config.direct || !config.proxy;
+    // The hop's sentences and fixes are worded in hop_wording, shared with the setup commands.
+    const bool direct = !config.via_proxy();
     const std::string target = config.target_authority();
-    const std::string hop = direct ? "the Model Runner at " + target
-                                   : "the sandbox proxy at " + config.next_hop_authority();
-    const std::string fix_address_text =
-        direct ? "Check that the Model Runner's TCP port is enabled on the host "
-                 "(docker desktop enable model-runner --tcp " + std::to_string(config.target_port) +
-                 ") or set --target."
-               : "Check that the bridge runs inside the sandbox and set --proxy or HTTP_PROXY to the "
-                 "sandbox proxy (default http://host.docker.internal:3128).";
+    const std::string hop = wording::next_hop(config);
+    const std::string fix_address_text = wording::address_fix(config);
     const std::string fix_address = " " + fix_address_text;
-    const std::string allow_fix = "docker sandbox network proxy <sandbox> --allow-host " + config.target_host +
-                                  "  (sbx: sbx policy allow network " + target + ")";
+    const std::string allow_fix = wording::allow_fix(config);
     const std::string prefix = "model-runner-bridge: ";
+    const std::string sentence = prefix + wording::next_hop_failure(what, config, detail); // the next hop's failures
     error_reply r;
     switch (what)
     {
     case failure::proxy_refused:
         r = reply(502, "upstream_error", "upstream_connect_refused",
-             prefix + hop + " refused the connection" + with_detail(detail) + "." + fix_address);
+             sentence + "." + fix_address);
         r.fix = fix_address_text;
         break;
     case failure::proxy_unreachable:
         r = reply(502, "upstream_error", "upstream_unreachable",
-             prefix + "cannot reach " + hop + with_detail(detail) + "." + fix_address);
+             sentence + "." + fix_address);
         r.fix = fix_address_text;
         break;
     case failure::proxy_connect_timeout:
         r = reply(504, "upstream_error", "upstream_connect_timeout",
-             prefix + "no connection to " + hop + " within " + seconds(config.connect_timeout) +
-                 " (--connect-timeout)." + fix_address);
+             sentence + "." + fix_address);
         r.fix = fix_address_text;
         break;
     case failure::proxy_reset:
         r = reply(502, "upstream_error", "upstream_reset",
-             prefix + hop + " closed the connection before answering" + with_detail(detail) +
+             sentence +
                  (direct ? "."
                          // A proxy may deny by closing without a word: name the rule as the
                          // likely cause, saying it is not certain, and both fixes.
                          : ". Likely (not certain) its network policy blocks " + target +
-                               ": allow it with docker sandbox network proxy <sandbox> --allow-host " +
-                               config.target_host + "  (sbx: sbx policy allow network " + target +
-                               "). Also check that the proxy can reach the Model Runner at " + target +
-                               " (docker model status on the host)."));
+                               ": allow it with " + allow_fix + ". Also check that the proxy can reach the Model Runner at " +
+                               target + " (docker model status on the host)."));
         if (!direct)
             r.fix = allow_fix + "; or check that the proxy can reach the Model Runner (docker model status on the host)";
         break;
@@ -113,15 +96,13 @@ error_reply make_error_reply(failure what, const bridge_config& config, std::str
         r = reply(504, "upstream_timeout", "upstream_timeout",
              prefix + "no response from the Model Runner at " + target +
                  (direct ? "" : " through the sandbox proxy at " + config.next_hop_authority()) +
-                 " within " + seconds(config.response_header_timeout) +
+                 " within " + wording::duration(config.response_header_timeout) +
                  " (--response-header-timeout). A model may still be loading; raise the timeout if needed.");
         r.fix = "Raise --response-header-timeout, or check the Model Runner with docker model status on the host.";
         break;
     case failure::proxy_denied:
         r = reply(denial_status, "proxy_policy_denied", "sandbox_proxy_denied",
-             prefix + "the sandbox proxy at " + config.next_hop_authority() + " blocked the request to " +
-                 target + " by its network policy" + with_detail(detail) +
-                 ". Allow the Model Runner on the host: " + allow_fix);
+             sentence + ". Allow the Model Runner on the host: " + allow_fix);
         r.fix = allow_fix;
         break;
     case failure::proxy_auth_refused:

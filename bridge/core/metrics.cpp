@@ -177,16 +177,6 @@ failure_kind failure_kind_of(failure f) noexcept
     return failure_kind_row_of(f).value_or(failure_kind::proxy_bad_response);
 }
 
-std::optional<failure> failure_from_string(std::string_view name) noexcept
-{
-    if(name.empty()) // most exchanges: the bridge sent no error of its own
-        return std::nullopt;
-    for(int i = 0; i <= static_cast<int>(failure::overloaded); ++i)
-        if(to_string(static_cast<failure>(i)) == name)
-            return static_cast<failure>(i);
-    return std::nullopt;
-}
-
 std::string_view to_string(hop_label h) noexcept
 {
     switch(h)

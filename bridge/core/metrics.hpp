@@ -62,8 +62,6 @@ std::string_view to_string(failure_kind k) noexcept;
 failure_kind failure_kind_of(failure f) noexcept;
 /// The kind whose row in the failure table names `f`; nullopt when the table has no such row.
 std::optional<failure_kind> failure_kind_row_of(failure f) noexcept;
-/// The failure named by to_string(failure) ("proxy_denied"); nullopt for any other text.
-std::optional<failure> failure_from_string(std::string_view name) noexcept;
 
 enum class hop_label : std::uint8_t { proxy, model_runner, client };
 inline constexpr std::size_t hop_label_count = 3;
