@@ -286,17 +286,20 @@ void access_log::open_failure_journal(unsigned port)
         journal_ = std::make_shared<failure_journal>(std::move(path));
 }
 
+void access_log::note_failure(const access_record& r)
+{
+    if (!journal_ || r.failure_kind.empty())
+        return;
+    std::string error;
+    if (!journal_->note({r.failure_hop, std::chrono::system_clock::now(),
+                         r.failure_status != 0 ? r.failure_status : r.status, r.failure_kind, r.failure_message,
+                         r.failure_fix},
+                        error))
+        write(log_level::warn, "failure journal not written", {{"error", error}});
+}
+
 void access_log::access(const access_record& r)
 {
-    if (journal_ && !r.failure_kind.empty())
-    {
-        std::string error;
-        if (!journal_->note({r.failure_hop, std::chrono::system_clock::now(),
-                             r.failure_status != 0 ? r.failure_status : r.status, r.failure_kind,
-                             r.failure_message, r.failure_fix},
-                            error))
-            write(log_level::warn, "failure journal not written", {{"error", error}});
-    }
     const log_level level =
         r.flags & (flag_uf | flag_ut | flag_ur | flag_upe | flag_pd) ? log_level::warn : log_level::info;
     if (!enabled(level))

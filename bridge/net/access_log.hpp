@@ -54,6 +54,9 @@ public:
     /// Fields in the order given (text lines show them in that order).
     void write_ordered(log_level level, std::string_view msg, const nlohmann::ordered_json& fields);
     void access(const access_record& record);
+    /// Keeps the record's failure as its hop's last one (when a journal is kept, below). Called
+    /// before the bridge's answer is written, so a client that has read the answer finds it.
+    void note_failure(const access_record& record);
 
     /// From now on each access record with a failure is kept as its hop's last failure in
     /// ${XDG_STATE_HOME:-$HOME/.local/state}/model-runner-bridge/last-failures-<port>.json

@@ -1234,6 +1234,7 @@ net::awaitable<void> relay_session::send_error(failure what, std::string detail,
     rec_.failure_message = reply.message;
     rec_.failure_fix = reply.fix;
     rec_.failure_status = reply.status;
+    ctx_.log.note_failure(rec_); // before the answer: whoever has read it finds it kept
     keep_alive = keep_client_connection(keep_alive, client_keep_alive_, ctx_.draining.load());
     const auto stream = chat_scan_ ? chat_scan_->stream() : std::nullopt;
     const bool as_chat = deliver_as_chat(ctx_.config.error_delivery_mode, chat_deliverable(what), chat_scan_.has_value(), stream);

@@ -73,8 +73,9 @@ TEST(bridge_through_squid, squid_denial_becomes_the_bridge_denial_answer)
     // A target port the allowlist does not name.
     bridge_options o;
     o.program = MRB_BRIDGE_BINARY;
+    // The HTTP error form (the chat-reply form has its own tests for every denial shape).
     o.args = {"--proxy", "http://127.0.0.1:" + std::to_string(squid.port()), "--target",
-        "127.0.0.1:" + std::to_string(unused_loopback_port())};
+        "127.0.0.1:" + std::to_string(unused_loopback_port()), "--error-delivery", "status"};
     bridge_process bridge(o);
     ASSERT_TRUE(bridge.start());
 

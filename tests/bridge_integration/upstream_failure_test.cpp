@@ -263,10 +263,11 @@ void PrintTo(const deny_case& c, std::ostream* os)
 
 class proxy_denial : public bridge_test, public testing::WithParamInterface<deny_case> {};
 
+// --error-delivery status: the HTTP error, for every denial shape.
 TEST_P(proxy_denial, becomes_the_bridge_denial_answer_naming_the_fix)
 {
     start_upstream({GetParam().script}, {step::read_request(), step::send(ok_response())});
-    ASSERT_TRUE(start_bridge());
+    ASSERT_TRUE(start_bridge({"--error-delivery", "status"}));
     auto c = client();
     ASSERT_TRUE(c.send(chat_request()));
     const auto r = c.read_response(5s);
@@ -292,6 +293,29 @@ TEST_P(proxy_denial, becomes_the_bridge_denial_answer_naming_the_fix)
         if (line.value("msg", "") != "access" && line.dump().find("--allow-host localhost") != std::string::npos)
             logged_fix = true;
     EXPECT_TRUE(logged_fix) << "no log line names the fix";
+}
+
+// The default, --error-delivery chat: a streamed chat completion gets, for every denial shape, an
+// assistant reply carrying the same message and fix (OpenClaw shows no provider error text).
+TEST_P(proxy_denial, becomes_a_chat_reply_naming_the_fix_by_default)
+{
+    start_upstream({GetParam().script}, {step::read_request(), step::send(ok_response())});
+    ASSERT_TRUE(start_bridge());
+    auto c = client();
+    ASSERT_TRUE(c.send(chat_request()));
+    const auto r = c.read_response(5s);
+    ASSERT_TRUE(r);
+    EXPECT_EQ(r->status, 200);
+    EXPECT_EQ(r->head.get("Content-Type"), "text/event-stream");
+    EXPECT_EQ(r->head.get("X-Model-Runner-Bridge-Error"), "sandbox_proxy_denied");
+    EXPECT_NE(r->body.find("docker sandbox network proxy <sandbox> --allow-host localhost"), std::string::npos) << r->body;
+    EXPECT_NE(r->body.find("\"finish_reason\":\"stop\""), std::string::npos) << r->body;
+    EXPECT_TRUE(r->body.ends_with("data: [DONE]\n\n")) << r->body;
+    EXPECT_FALSE(r->head.has("X-Squid-Error"));
+    const auto entry = access(0);
+    EXPECT_TRUE(has_flag(entry, "PD")) << entry;
+    EXPECT_EQ(entry.value("status", 0), 200);
+    EXPECT_NE(entry.value("detail", "").find("answered as a chat reply"), std::string::npos) << entry;
 }
 
 INSTANTIATE_TEST_SUITE_P(bridge, proxy_denial,
