@@ -1,5 +1,7 @@
 #include "chat_error.hpp"
 
+#include "metrics.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
@@ -28,11 +30,7 @@ bool chat_deliverable(failure what) noexcept
 
 bool is_chat_completion_request(std::string_view method, std::string_view target) noexcept
 {
-    if (method != "POST")
-        return false;
-    const auto path = target.substr(0, target.find('?'));
-    constexpr std::string_view suffix = "/chat/completions";
-    return path.size() >= suffix.size() && path.substr(path.size() - suffix.size()) == suffix;
+    return method == "POST" && classify_route(target) == route_class::chat_completions;
 }
 
 // ---------------------------------------------------------------------------------------------

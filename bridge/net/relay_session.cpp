@@ -1227,7 +1227,7 @@ http::response<http::string_body> error_response(const error_reply& reply, std::
 net::awaitable<void> relay_session::send_error(failure what, std::string detail, bool keep_alive)
 {
     const auto reply = make_error_reply(what, ctx_.config, detail);
-    // What the failure journal keeps as this hop's last failure (access_log::access).
+    // What the metrics count and the failure journal keeps as this hop's last failure.
     rec_.answered = what;
     rec_.failure_kind = to_string(what);
     rec_.failure_hop = failure_hop(what, !ctx_.config.via_proxy());
